@@ -1,0 +1,55 @@
+"""Turn a model's reply into the command sent to the environment.
+
+The rule is deliberately forgiving and never fails: the command is the text after the first
+``Action:`` (any case), cut at the end of its line; without an ``Action:`` marker it is the first
+non-empty line of the reply (a ``Thought:`` line alone gives an empty command). Whatever comes out is sent to the env as is —
+an unparsable reply is not "fixed" here, it gets the env's own answer (``Nothing happens.``), which
+is exactly the grounding signal SPA rewards.
+
+>>> parse_action("Thought: the apple may be in the fridge.\\nAction: go to fridge 1")
+'go to fridge 1'
+>>> parse_action("  open drawer 2  \\n")
+'open drawer 2'
+>>> parse_action("action: take mug 1 from desk 1. Then heat it.")
+'take mug 1 from desk 1. Then heat it.'
+>>> parse_action("")
+''
+"""
+
+from __future__ import annotations
+
+import re
+
+_ACTION = re.compile(r"action\s*:", re.IGNORECASE)
+_THOUGHT = re.compile(r"^\s*thought\s*:", re.IGNORECASE)
+
+
+def parse_action(reply: str) -> str:
+    """The command in ``reply`` (see the module docstring for the rule). Never raises."""
+    if not isinstance(reply, str):
+        reply = str(reply)
+    match = _ACTION.search(reply)
+    if match:
+        rest = reply[match.end():].strip()
+        return rest.splitlines()[0].strip() if rest else ""
+    for line in reply.splitlines():
+        if line.strip():
+            # A reply that only thinks has no command; sending the thought would only pollute the env log.
+            return "" if _THOUGHT.match(line) else line.strip()
+    return ""
+
+
+def format_reply(action: str, thought: str | None = None) -> str:
+    """The reply the agent is trained to write: ``Thought: ...\\nAction: ...`` or the bare action.
+
+    >>> format_reply("go to sinkbasin 1", thought="I need to clean the mug.")
+    'Thought: I need to clean the mug.\\nAction: go to sinkbasin 1'
+    >>> parse_action(format_reply("look"))
+    'look'
+    """
+    if thought is None:
+        return action
+    return f"Thought: {thought}\nAction: {action}"
+
+
+__all__ = ["format_reply", "parse_action"]

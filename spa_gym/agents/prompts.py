@@ -1,0 +1,152 @@
+"""Prompts of the bundled agent: our own instruction, an optional one-shot example, and the history.
+
+A prompt is a list of chat messages::
+
+    system     the instruction (and, optionally, a one-shot example played by our expert)
+    user       the first observation (it names the task), plus a note when earlier steps are cut
+    assistant  reply 1          ┐
+    user       observation 1    │ the last ``history_turns`` exchanges, verbatim
+    ...                         ┘
+    user       the newest observation (and the admissible commands, when asked for)
+
+**Truncation policy.** The first observation is always kept, because it describes the room and the
+goal; after it only the last ``history_turns`` (reply, observation) exchanges are kept and the
+cut is said out loud (``(4 earlier steps are not shown.)``), so the model knows the history is
+partial. Each observation is cut to ``max_observation_chars`` characters. Prompts therefore grow
+to a bound instead of with the episode, which keeps generation and PPO updates cheap.
+
+>>> cfg = PromptConfig(history_turns=1)
+>>> msgs = build_messages("reach 4", "You stand at 0.", [("go up", "You stand at 1."),
+...                       ("go up", "You stand at 2.")], cfg)
+>>> [m["role"] for m in msgs]
+['system', 'user', 'assistant', 'user']
+>>> msgs[1]["content"]
+'Your task is to: reach 4.\\nYou stand at 0.\\n(1 earlier step is not shown.)'
+>>> print(render_plain(msgs).splitlines()[-1])
+Agent:
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+#: The agent's instruction (our words). ``{reply_rule}`` is filled per reply style.
+INSTRUCTION = (
+    "You are an agent acting in a text world to finish a household or shopping task. "
+    "Each turn you read what just happened and answer with a single command for the world. "
+    "{reply_rule} A command the world cannot execute does nothing, so use the exact names you have seen."
+)
+
+REPLY_RULES = {
+    "action": "Reply with the command only.",
+    "thought": "Reply with one line 'Thought: <your short reasoning>' and then one line 'Action: <command>'.",
+}
+
+
+@dataclass(frozen=True)
+class PromptConfig:
+    """How the agent's prompt is built (see the module docstring for the truncation policy)."""
+
+    reply_style: str = "action"  # "action": the reply is the command; "thought": "Thought: ...\nAction: ..."
+    history_turns: int = 3  # most recent (reply, observation) exchanges kept verbatim
+    max_observation_chars: int = 700  # longer observations are cut, with " ..." at the cut
+    show_admissible: bool = False  # list the admissible commands under the newest observation
+    one_shot: str = ""  # an example episode (see one_shot_example) appended to the instruction
+
+    def __post_init__(self) -> None:
+        if self.reply_style not in REPLY_RULES:
+            raise ValueError(f"reply_style must be one of {sorted(REPLY_RULES)}, got {self.reply_style!r}")
+        if self.history_turns < 0 or self.max_observation_chars < 20:
+            raise ValueError("history_turns must be >= 0 and max_observation_chars >= 20")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 4].rstrip() + " ..."
+
+
+def build_messages(task: str, first_observation: str, history: Sequence[tuple[str, str]],
+                   config: PromptConfig = PromptConfig(),
+                   admissible: Sequence[str] | None = None) -> list[dict[str, str]]:
+    """The chat messages asking for the next reply.
+
+    Args:
+        task: the goal sentence (``info["task"]``); added to the first observation unless it is already there.
+        first_observation: what ``reset`` returned.
+        history: ``(reply, observation)`` for each step so far, oldest first.
+        config: the prompt options.
+        admissible: the admissible commands, shown only with ``config.show_admissible``.
+    """
+    system = INSTRUCTION.format(reply_rule=REPLY_RULES[config.reply_style])
+    if config.one_shot:
+        system += "\n\nHere is an example of a finished task.\n" + config.one_shot
+    first = _cut(first_observation.strip(), config.max_observation_chars)
+    if task and task.rstrip(".") not in first:
+        first = f"Your task is to: {task.rstrip('.')}.\n{first}"
+    kept = list(history[len(history) - config.history_turns:]) if config.history_turns else []
+    omitted = len(history) - len(kept)
+    if omitted:
+        first += f"\n({omitted} earlier step{'s are' if omitted > 1 else ' is'} not shown.)"
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": first}]
+    for reply, observation in kept:
+        messages.append({"role": "assistant", "content": reply})
+        messages.append({"role": "user", "content": _cut(observation.strip(), config.max_observation_chars)})
+    if config.show_admissible and admissible:
+        messages[-1]["content"] += "\nAdmissible commands: " + ", ".join(admissible)
+    return messages
+
+
+_PLAIN_ROLES = {"system": "Instructions", "user": "World", "assistant": "Agent"}
+
+
+def render_plain(messages: Sequence[dict[str, str]], add_generation_prompt: bool = True) -> str:
+    """A plain-text rendering for tokenizers without a chat template."""
+    text = "".join(f"{_PLAIN_ROLES[m['role']]}:\n{m['content']}\n\n" for m in messages)
+    return text + ("Agent:\n" if add_generation_prompt else "")
+
+
+def render_prompt(tokenizer: Any, messages: Sequence[dict[str, str]]) -> str:
+    """The prompt text the model continues: the tokenizer's chat template, or :func:`render_plain`."""
+    if getattr(tokenizer, "chat_template", None):
+        return tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=True)
+    return render_plain(messages)
+
+
+def render_target(tokenizer: Any, messages: Sequence[dict[str, str]], reply: str) -> str:
+    """The text that follows :func:`render_prompt` when the agent answers ``reply`` (end-of-turn included
+    where the chat template adds one): the supervised target of SFT."""
+    if getattr(tokenizer, "chat_template", None):
+        prompt = render_prompt(tokenizer, messages)
+        full = tokenizer.apply_chat_template(list(messages) + [{"role": "assistant", "content": reply}],
+                                             tokenize=False)
+        if full.startswith(prompt):
+            return full[len(prompt):]
+    return reply
+
+
+def one_shot_example(env: Any, task_id: int = 0, split: str = "train", seed: int = 0,
+                     max_steps: int = 60) -> str:
+    """A transcript of our own expert solving one task (the env must be made with ``expert=True``).
+
+    >>> from spa_gym.progress.toy import CountingEnv
+    >>> print(one_shot_example(CountingEnv(expert=True), task_id=0).splitlines()[1])
+    > go up
+    """
+    obs, info = env.reset(seed=seed, options={"split": split, "task_id": task_id})
+    if "expert_action" not in info:
+        raise ValueError("one_shot_example needs an env made with expert=True")
+    lines = [obs.strip()]
+    for _ in range(max_steps):
+        action = info.get("expert_action")
+        if action is None:
+            break
+        obs, _, terminated, truncated, info = env.step(action)
+        lines += [f"> {action}", obs.strip()]
+        if terminated or truncated:
+            break
+    return "\n".join(lines)
+
+
+__all__ = ["INSTRUCTION", "PromptConfig", "build_messages", "one_shot_example", "render_plain",
+           "render_prompt", "render_target"]
