@@ -1,1 +1,14 @@
-"""SPA progress estimation: episodes, the small default model, the estimator, training, incremental scoring."""
+"""SPA progress estimation: episodes, the small default model, the estimator, its training, incremental scoring.
+
+The estimator gives each step of an episode a contribution ``c_t``; trained so that the contributions of an
+episode sum to its final reward (SPA, arXiv 2505.20732). See :mod:`spa_gym.progress.estimator`.
+"""
+
+from spa_gym.progress.episodes import (Episode, NoisyExpertPolicy, RandomPolicy, Step, collect_episodes,
+                                       read_jsonl, write_jsonl)
+from spa_gym.progress.estimator import ProgressEstimator
+from spa_gym.progress.incremental import IncrementalScorer
+from spa_gym.progress.small_model import build_small_model
+
+__all__ = ["Episode", "IncrementalScorer", "NoisyExpertPolicy", "ProgressEstimator", "RandomPolicy", "Step",
+           "build_small_model", "collect_episodes", "read_jsonl", "write_jsonl"]
