@@ -1,0 +1,202 @@
+"""Training a :class:`ProgressEstimator` with the SPA objective.
+
+For an episode with final reward ``R`` and predicted step contributions ``c_1..c_T``, the loss is
+``(sum_t c_t - R) ** 2``, averaged over a batch of episodes. Nothing tells the model which step earned
+the reward: it has to learn, across many episodes, which kinds of steps tend to precede success.
+
+The loop reads top to bottom: shuffle, batch, loss, step; validate once per epoch; keep the best
+weights; stop when validation has not improved for ``patience`` epochs. With ``out_dir`` it writes
+``out_dir/checkpoint/`` (resumable: weights, optimizer, history; replaced atomically at the end of each
+epoch) and ``out_dir/best/`` (a :meth:`ProgressEstimator.save` folder); calling again with the same
+``out_dir`` resumes after the last finished epoch.
+
+>>> from spa_gym.progress import ProgressEstimator, collect_episodes, NoisyExpertPolicy
+>>> from spa_gym.progress.toy import CountingEnv
+>>> episodes = collect_episodes(CountingEnv(expert=True), NoisyExpertPolicy(0.6), 12, seed=0, progress=False)
+>>> est = ProgressEstimator.default(size="tiny", seed=0)
+>>> history = train_estimator(est, episodes[:8], episodes[8:], EstimatorTrainingConfig(epochs=2, progress=False))
+>>> len(history["train_loss"]), len(history["valid_loss"])
+(2, 2)
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from spa_gym.progress.episodes import Episode
+from spa_gym.progress.estimator import ProgressEstimator
+
+
+@dataclass
+class EstimatorTrainingConfig:
+    """Hyper-parameters of :func:`train_estimator`."""
+
+    epochs: int = 10
+    """Passes over the training episodes, at most."""
+    batch_size: int = 8
+    """Episodes per gradient step."""
+    learning_rate: float = 3e-4
+    """AdamW learning rate (backbone and head)."""
+    head_learning_rate: float | None = None
+    """Learning rate of the scalar head; None uses ``learning_rate``."""
+    weight_decay: float = 0.01
+    """AdamW weight decay."""
+    max_grad_norm: float = 1.0
+    """Gradient clipping norm (the SPA loss spikes on long failed episodes)."""
+    freeze_backbone: bool = False
+    """Train the head only (a linear probe on the backbone's features)."""
+    patience: int = 3
+    """Epochs without validation improvement before stopping early; 0 never stops early."""
+    min_delta: float = 1e-4
+    """Smallest drop of validation loss that counts as an improvement."""
+    eval_batch_size: int = 16
+    """Episodes per forward pass when validating."""
+    seed: int = 0
+    """Seeds the order of training episodes."""
+    progress: bool = True
+    """Show a progress bar."""
+
+
+def spa_loss(contributions: Sequence[torch.Tensor], final_rewards: torch.Tensor) -> torch.Tensor:
+    """Mean over episodes of ``(sum_t c_t - R) ** 2``.
+
+    >>> round(spa_loss([torch.tensor([0.5, 0.5]), torch.tensor([0.2])], torch.tensor([1.0, 0.0])).item(), 6)
+    0.02
+    """
+    sums = torch.stack([c.sum() for c in contributions])
+    return ((sums - final_rewards.to(sums)) ** 2).mean()
+
+
+@torch.no_grad()
+def evaluate_loss(estimator: ProgressEstimator, episodes: Sequence[Episode], batch_size: int = 16) -> float:
+    """SPA loss of ``estimator`` on ``episodes`` (no gradients)."""
+    was_training = estimator.training
+    estimator.eval()
+    try:
+        total = 0.0
+        for i in range(0, len(episodes), batch_size):
+            batch = episodes[i:i + batch_size]
+            rewards = torch.tensor([ep.final_reward for ep in batch], dtype=torch.float32)
+            total += spa_loss(estimator.contributions(batch, batch_size), rewards).item() * len(batch)
+        return total / len(episodes)
+    finally:
+        estimator.train(was_training)
+
+
+def _usable(episodes: Sequence[Episode] | None, name: str) -> list[Episode]:
+    if episodes is None:
+        return []
+    kept = [ep for ep in episodes if len(ep.steps) > 0]  # a step-less episode has nothing to attribute
+    if episodes and not kept:
+        raise ValueError(f"{name}: every episode has zero steps; nothing to train on")
+    return kept
+
+
+def _save_checkpoint(path: Path, estimator: ProgressEstimator, optimizer: torch.optim.Optimizer,
+                     state: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save({"model": estimator.state_dict(), "optimizer": optimizer.state_dict(), **state}, tmp)
+    os.replace(tmp, path)  # a crash mid-write leaves the previous checkpoint intact
+
+
+def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episode],
+                    valid_episodes: Sequence[Episode] | None = None,
+                    config: EstimatorTrainingConfig | None = None,
+                    out_dir: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Fit ``estimator`` in place with the SPA objective; return the history.
+
+    History keys: ``train_loss`` and ``valid_loss`` (one value per epoch; ``valid_loss`` empty without
+    validation episodes), ``best_epoch``, ``best_valid_loss``, ``stopped_early``, ``epochs_run``.
+    With validation episodes the estimator ends with its best weights.
+    """
+    cfg = config or EstimatorTrainingConfig()
+    if cfg.epochs < 1 or cfg.batch_size < 1:
+        raise ValueError(f"epochs and batch_size must be >= 1, got {cfg.epochs} and {cfg.batch_size}")
+    if not train_episodes:
+        raise ValueError("train_episodes is empty: collect episodes first (spa_gym.progress.collect_episodes)")
+    train = _usable(train_episodes, "train_episodes")
+    valid = _usable(valid_episodes, "valid_episodes")
+    from tqdm.auto import tqdm
+
+    # ---- optimizer: backbone and head as separate groups (the head usually wants a larger step)
+    for p in estimator.backbone.parameters():
+        p.requires_grad_(not cfg.freeze_backbone)
+    groups = [{"params": list(estimator.head.parameters()), "lr": cfg.head_learning_rate or cfg.learning_rate}]
+    if not cfg.freeze_backbone:
+        groups.append({"params": [p for p in estimator.backbone.parameters() if p.requires_grad],
+                       "lr": cfg.learning_rate})
+    optimizer = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
+
+    history: dict[str, Any] = {"train_loss": [], "valid_loss": [], "best_epoch": -1,
+                               "best_valid_loss": math.inf, "stopped_early": False, "epochs_run": 0,
+                               "config": asdict(cfg)}
+    best_state: dict[str, torch.Tensor] | None = None
+    start_epoch = 0
+    ckpt_path = Path(out_dir) / "checkpoint" / "trainer.pt" if out_dir is not None else None
+    if ckpt_path is not None and ckpt_path.is_file():
+        ckpt = torch.load(ckpt_path, map_location=estimator.device, weights_only=False)
+        estimator.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        history, start_epoch, best_state = ckpt["history"], ckpt["epoch"] + 1, ckpt.get("best_state")
+
+    gen = torch.Generator().manual_seed(cfg.seed)
+    for _ in range(start_epoch):  # replay the shuffles of finished epochs, so a resumed run is the same run
+        torch.randperm(len(train), generator=gen)
+    steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
+    for epoch in range(start_epoch, cfg.epochs):
+        if history["stopped_early"]:
+            break
+        # ---- one pass over the training episodes
+        estimator.train()
+        order = torch.randperm(len(train), generator=gen).tolist()
+        total, bar = 0.0, tqdm(range(steps_per_epoch), desc=f"estimator epoch {epoch + 1}/{cfg.epochs}",
+                               disable=not cfg.progress, leave=False)
+        for b in bar:
+            batch = [train[i] for i in order[b * cfg.batch_size:(b + 1) * cfg.batch_size]]
+            rewards = torch.tensor([ep.final_reward for ep in batch], dtype=torch.float32)
+            loss = spa_loss(estimator.contributions(batch, cfg.batch_size), rewards)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_([p for g in groups for p in g["params"]], cfg.max_grad_norm)
+            optimizer.step()
+            total += loss.item() * len(batch)
+            bar.set_postfix(loss=f"{loss.item():.4f}")
+        history["train_loss"].append(total / len(train))
+
+        # ---- validation, best weights, early stopping
+        if valid:
+            v = evaluate_loss(estimator, valid, cfg.eval_batch_size)
+            history["valid_loss"].append(v)
+            if v < history["best_valid_loss"] - cfg.min_delta:
+                history["best_valid_loss"], history["best_epoch"] = v, epoch
+                best_state = {k: t.detach().to("cpu", copy=True) for k, t in estimator.state_dict().items()}
+                if out_dir is not None:
+                    estimator.save(Path(out_dir) / "best")
+            elif cfg.patience and epoch - history["best_epoch"] >= cfg.patience:
+                history["stopped_early"] = True
+        history["epochs_run"] = epoch + 1
+        if cfg.progress:
+            valid_msg = f", valid {history['valid_loss'][-1]:.4f}" if valid else ""
+            tqdm.write(f"epoch {epoch + 1}: train {history['train_loss'][-1]:.4f}{valid_msg}")
+        if ckpt_path is not None:
+            _save_checkpoint(ckpt_path, estimator, optimizer,
+                             {"epoch": epoch, "history": copy.deepcopy(history), "best_state": best_state})
+
+    if best_state is not None:
+        estimator.load_state_dict(best_state)
+    elif out_dir is not None:
+        estimator.save(Path(out_dir) / "best")  # no validation: the last weights are the ones to use
+    estimator.eval()
+    return history
+
+
+__all__ = ["EstimatorTrainingConfig", "evaluate_loss", "spa_loss", "train_estimator"]
