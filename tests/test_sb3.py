@@ -277,3 +277,30 @@ def test_maskable_ppo_learns_to_open_the_named_door():
     trained = first_try_successes(lambda obs, mask: model.predict(obs, deterministic=True, action_masks=mask)[0])
     # Chance is about 4.6 of 20 (one of 3 to 6 commands); measured 17 with this seed.
     assert trained >= 12 and trained > untrained
+
+
+# ---------------------------------------------------------------------------------------------- the real envs
+def _make_registered(env_id: str, tmp_path) -> gym.Env:
+    import spa_gym  # noqa: F401  (registers the ids)
+
+    kwargs = {"num_products": 300, "cache_dir": str(tmp_path)} if env_id == "SPA-WebShop-v0" else {}
+    try:
+        return gym.make(env_id, **kwargs)
+    except (ImportError, AttributeError) as error:  # a family another part has not landed yet
+        pytest.skip(f"{env_id} is not available yet: {error}")
+
+
+@pytest.mark.parametrize("env_id", ["SPA-ALFWorld-v0", "SPA-WebShop-v0", "SPA-VirtualHome-v0"])
+def test_sb3_check_env_passes_on_every_registered_env(env_id, tmp_path):
+    env = make_sb3_env(_make_registered(env_id, tmp_path), max_actions=96)
+    _sb3_check(env)
+    obs, info = env.reset(seed=0)
+    assert info["commands_dropped"] == 0 and obs["action_mask"].any()  # something to do on the first page
+
+
+def test_webshop_start_page_offers_search_with_the_instruction(tmp_path):
+    env = make_sb3_env(_make_registered("SPA-WebShop-v0", tmp_path), max_actions=32)
+    _, info = env.reset(seed=0)
+    assert info["action_slots"] == [f"search[{info['task']}]"]
+    _, _, _, _, info = env.step(0)
+    assert info["action_valid"] and info["page"] != "start" and any(s.startswith("click[") for s in info["action_slots"])

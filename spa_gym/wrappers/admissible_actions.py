@@ -7,7 +7,7 @@ action, and exposes the mask of the slots that hold a command, for masked polici
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import gymnasium as gym
 import numpy as np
@@ -39,10 +39,15 @@ class AdmissibleActionSpace(gym.Wrapper[Any, int, Any, str]):
     warning is logged once. Pick ``max_actions`` above the largest count your tasks produce to avoid it.
     With ``overflow="error"`` the wrapper raises ``RuntimeError`` instead.
 
+    **Free-text commands** that an env accepts but cannot list (WebShop's ``search[...]``) can be offered
+    through ``extra_commands``, a function of ``info`` returning commands to add to the slots, e.g.
+    :func:`search_with_task`.
+
     Args:
         env: a text env following the spa_gym contract (``info["admissible_commands"]`` every step).
         max_actions: K, the number of slots.
         overflow: ``"truncate"`` or ``"error"`` (see above).
+        extra_commands: optional ``info -> list[str]``; its commands join the admissible ones.
 
     Example:
         >>> from spa_gym.progress.toy import CountingEnv
@@ -60,7 +65,8 @@ class AdmissibleActionSpace(gym.Wrapper[Any, int, Any, str]):
         ('Nothing happens.', False)
     """
 
-    def __init__(self, env: gym.Env, max_actions: int, *, overflow: str = "truncate") -> None:
+    def __init__(self, env: gym.Env, max_actions: int, *, overflow: str = "truncate",
+                 extra_commands: Callable[[dict], Sequence[str]] | None = None) -> None:
         super().__init__(env)
         if isinstance(max_actions, bool) or not isinstance(max_actions, (int, np.integer)) or max_actions < 1:
             raise ValueError(f"max_actions must be a positive int, got {max_actions!r}")
@@ -68,6 +74,7 @@ class AdmissibleActionSpace(gym.Wrapper[Any, int, Any, str]):
             raise ValueError(f"overflow must be one of {_OVERFLOW_POLICIES}, got {overflow!r}")
         self.max_actions = int(max_actions)
         self.overflow = overflow
+        self.extra_commands = extra_commands
         self.action_space = spaces.Discrete(self.max_actions)
         self._slots: list[str] = []
         self._warned_overflow = False
@@ -93,7 +100,10 @@ class AdmissibleActionSpace(gym.Wrapper[Any, int, Any, str]):
     def _publish_slots(self, info: dict, command: str | None) -> dict:
         if "admissible_commands" not in info:
             raise KeyError("AdmissibleActionSpace needs info['admissible_commands'] from the wrapped env")
-        commands = sorted(set(info["admissible_commands"]))
+        commands = set(info["admissible_commands"])
+        if self.extra_commands is not None:
+            commands.update(self.extra_commands(info))
+        commands = sorted(commands)
         if INVALID_COMMAND in commands:
             # The no-op would become a real move; refuse rather than silently change the env's dynamics.
             raise RuntimeError(f"the env admits {INVALID_COMMAND!r}, which AdmissibleActionSpace uses as its no-op")
@@ -121,6 +131,23 @@ def _as_slot_index(action: Any) -> int:
     if array.size != 1 or not np.issubdtype(array.dtype, np.integer):
         raise TypeError(f"AdmissibleActionSpace expects one integer action, got {action!r}")
     return int(array.reshape(()))
+
+
+def search_with_task(info: dict) -> list[str]:
+    """WebShop's free-text search, offered as one command: search with the instruction itself.
+
+    Only on pages with a search bar (``info["available_actions"]["has_search_bar"]``, as in the original
+    WebShop); elsewhere, and for envs without ``available_actions``, it offers nothing. Searching with the
+    instruction text is a simple, learning-free query policy; the RL agent then learns the clicks.
+
+    >>> search_with_task({"task": "red shoes, under 30 dollars", "available_actions": {"has_search_bar": True}})
+    ['search[red shoes, under 30 dollars]']
+    >>> search_with_task({"task": "put a mug in the sink"})
+    []
+    """
+    if not info.get("available_actions", {}).get("has_search_bar"):
+        return []
+    return [f"search[{info['task']}]"]
 
 
 def slot_of(command: str, action_slots: Sequence[str]) -> int:

@@ -23,14 +23,14 @@ without it; the extractor only needs torch.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import gymnasium as gym
 import torch
 from gymnasium import spaces
 from torch import nn
 
-from spa_gym.wrappers.admissible_actions import AdmissibleActionSpace
+from spa_gym.wrappers.admissible_actions import AdmissibleActionSpace, search_with_task
 from spa_gym.wrappers.text_features import TextEncoder, TextFeatureObservation
 
 #: Observation keys that describe the situation (as opposed to the candidates).
@@ -41,7 +41,9 @@ MASKED_LOGIT = -1e8
 
 
 def make_sb3_env(env: gym.Env | str, max_actions: int, *, encoder: TextEncoder | None = None,
-                 overflow: str = "truncate", history_decay: float = 0.8, **make_kwargs: Any) -> gym.Env:
+                 overflow: str = "truncate",
+                 extra_commands: Callable[[dict], Sequence[str]] | None = search_with_task,
+                 history_decay: float = 0.8, **make_kwargs: Any) -> gym.Env:
     """An env SB3 accepts: ``TextFeatureObservation(AdmissibleActionSpace(env, max_actions))``.
 
     Args:
@@ -49,6 +51,8 @@ def make_sb3_env(env: gym.Env | str, max_actions: int, *, encoder: TextEncoder |
         max_actions: K, the number of action slots (see :class:`AdmissibleActionSpace` for overflow).
         encoder: text encoder; default ``HashedNgramEncoder(dim=256)``.
         overflow: ``"truncate"`` or ``"error"`` when more than K commands are admissible.
+        extra_commands: commands the env accepts but does not list; the default offers WebShop's search
+            with the instruction as query (:func:`search_with_task`) and nothing for the other envs.
         history_decay: see :class:`TextFeatureObservation`.
 
     >>> from spa_gym.progress.toy import CountingEnv
@@ -60,8 +64,8 @@ def make_sb3_env(env: gym.Env | str, max_actions: int, *, encoder: TextEncoder |
         env = gym.make(env, **make_kwargs)
     elif make_kwargs:
         raise TypeError(f"keyword arguments {sorted(make_kwargs)} are only for an env id, not an env instance")
-    return TextFeatureObservation(AdmissibleActionSpace(env, max_actions, overflow=overflow), encoder,
-                                  history_decay=history_decay)
+    actions = AdmissibleActionSpace(env, max_actions, overflow=overflow, extra_commands=extra_commands)
+    return TextFeatureObservation(actions, encoder, history_decay=history_decay)
 
 
 class CandidateScoringExtractor(nn.Module):
