@@ -19,8 +19,8 @@ from typing import Any, Callable, Protocol
 
 from spa_gym.envs.webshop.search import PRODUCT_WINDOW
 
-# The original's action pattern: greedy, anchored at the start only; text after the last "]" is ignored.
-_ACTION = re.compile(r"(.+)\[(.+)\]")
+#: The original's action pattern: greedy, anchored at the start only; text after the last "]" is ignored.
+ACTION_PATTERN = re.compile(r"(.+)\[(.+)\]")
 SEP = " [SEP] "
 SUB_PAGES = ("Description", "Features", "Reviews")
 OBSERVATION_MODES = ("text", "text_rich")
@@ -28,10 +28,13 @@ OBSERVATION_MODES = ("text", "text_rich")
 
 def parse_action(action: str) -> tuple[str, str] | None:
     """``(name, lower-cased argument)`` of a ``search``/``click`` action, else None (a no-op)."""
-    m = _ACTION.match(action)
-    if m is None:
+    # Same result as ``ACTION_PATTERN.match`` in linear time (the regex backtracks quadratically on "[[[[...").
+    line = action.split("\n", 1)[0]  # "." never matches a newline
+    close = line.rfind("]")
+    open_ = line.rfind("[", 1, close - 1) if close > 2 else -1
+    if open_ < 1:
         return None
-    name, arg = m.group(1), m.group(2).lower()
+    name, arg = line[:open_], line[open_ + 1:close].lower()
     if name not in ("search", "click"):
         return None
     return name, arg
