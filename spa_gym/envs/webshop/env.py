@@ -56,7 +56,7 @@ class WebShopEnv(TextEnv):
         if data_dir is not None:
             from spa_gym.envs.webshop.official import OfficialData
 
-            self.source: Any = OfficialData.open(data_dir)
+            self.source: Any = OfficialData.open(data_dir, cache_dir=cache_dir)
             self._goals: Any = self.source
             self._task_set = self.source.task_set
         else:
