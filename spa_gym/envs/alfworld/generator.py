@@ -11,8 +11,10 @@ Two levels, like ALFRED itself:
   picks a goal and writes the PDDL problem exactly as official ``game.tw-pddl`` files do.
 
 A game depends only on ``ALFWORLD_TASKS.seed_for(split, task_id, attempt)``: the same pair gives the same
-game in any process. Task types cycle with the task id, so every split is balanced. A drawn game the
-checks reject (statically, then by the expert playing it) is re-drawn with ``attempt + 1``.
+game in any process. Task types cycle with the task id, so every split is balanced. Each game carries a
+walkthrough (a winning command list, as official game files do). A drawn game is checked statically, then
+on the native engine (the walkthrough must win and the expert must solve it); one that fails is re-drawn
+with ``attempt + 1``.
 
 >>> game = make_game("test", 0)
 >>> game.task_type, game.scene["layout"] in range(1, 431)
@@ -26,6 +28,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import random
 from dataclasses import dataclass
 from functools import lru_cache
@@ -495,54 +498,151 @@ def write_problem(draft: _Draft, name: str) -> str:
             + "        )\n    \n" + goal)
 
 
-def _expert_plan(game: GameSpec) -> tuple[str, ...] | None:
-    """The engine expert's winning plan for ``game``; None when it finds none.
+def display_names(ids) -> dict[str, str]:
+    """The names the text game shows for PDDL ids: ``cabinet 3``, ``sinkbasin 1`` (lower-cased, like the engine).
 
-    Returns ``()`` when the native engine is not importable yet (then only the static checks apply).
+    Within a class the ids are sorted and numbered downwards, as alfworld's demangler does.
+
+    >>> display_names(["Cabinet_bar_01", "Cabinet_bar_02", "Sink_bar_1_bar_SinkBasin"])
+    {'Cabinet_bar_01': 'cabinet 2', 'Cabinet_bar_02': 'cabinet 1', 'Sink_bar_1_bar_SinkBasin': 'sinkbasin 1'}
     """
-    try:
-        from spa_gym.envs.alfworld.expert import solve  # type: ignore[attr-defined]
-    except ImportError:
-        return ()
-    plan = solve(game)
-    return tuple(plan) if plan is not None else None
+    by_class: dict[str, list[str]] = {}
+    for id_ in ids:
+        low = id_.lower()
+        head = low.partition("_bar_")[0] + ("basin" if "basin" in low else "")
+        by_class.setdefault(head, []).append(id_)
+    names = {}
+    for head, members in by_class.items():
+        members.sort(key=str.lower)
+        for i, id_ in enumerate(members):
+            names[id_] = f"{head} {len(members) - i}"
+    return dict(sorted(names.items()))
+
+
+def scripted_plan(draft: _Draft, dialect: str = "classic") -> tuple[str, ...]:
+    """A straightforward winning command sequence for a drawn game (the walkthrough of its game file).
+
+    It goes to where the target lies, opens what is closed, takes it, uses the appliance or the lamp,
+    and puts it in the nearest-numbered goal receptacle. Not always shortest; always valid.
+    """
+    lay = draft.layout
+    receptacles = {r.id: r for r in lay.receptacles}
+    names = display_names([*receptacles, *(t.id for t in lay.fixtures + draft.objects)])
+    plan: list[str] = []
+    here, opened = lay.start, set()
+
+    def go(rid: str) -> None:
+        nonlocal here
+        if receptacles[rid].location != here:
+            plan.append(f"go to {names[rid]}")
+            here = receptacles[rid].location
+        if receptacles[rid].openable and rid not in opened:
+            plan.append(f"open {names[rid]}")
+            opened.add(rid)
+
+    def first(cls: str) -> str:
+        return min((r for r in lay.receptacles if r.cls == cls), key=lambda r: names[r.id]).id
+
+    def put(oid: str, rid: str) -> None:
+        go(rid)
+        verb = f"put {names[oid]} in/on" if dialect == "classic" else f"move {names[oid]} to"
+        plan.append(f"{verb} {names[rid]}")
+
+    targets = sorted((t for t in draft.objects if t.cls == draft.object_target and t.receptacle),
+                     key=lambda t: names[t.id])
+    task = draft.task_type
+    for obj in targets[: 2 if task == "pick_two_obj_and_place" else 1]:
+        go(obj.receptacle)
+        plan.append(f"take {names[obj.id]} from {names[obj.receptacle]}")
+        if task == "look_at_obj_in_light":
+            lamp = next(t for t in draft.objects if t.cls == draft.toggle_target)
+            go(lamp.receptacle)
+            plan.append(f"use {names[lamp.id]}")
+            continue
+        appliance = T.APPLIANCE.get(task)
+        if appliance:
+            app = first(appliance)
+            if receptacles[app].location != here:
+                plan.append(f"go to {names[app]}")
+                here = receptacles[app].location
+            verb = {"Microwave": "heat", "Fridge": "cool", "SinkBasin": "clean"}[appliance]
+            plan.append(f"{verb} {names[obj.id]} with {names[app]}")
+        put(obj.id, first(draft.parent_target))
+    return tuple(plan)
+
+
+def draw_game(split: str, task_id: int, attempt: int = 0) -> tuple[GameSpec, _Draft] | None:
+    """Draw attempt ``attempt`` of a task, before the engine checks; None when the static checks reject it.
+
+    :func:`make_game` is what users want; this is the fast first half, for tools that scan whole splits.
+    """
+    ALFWORLD_TASKS.check(split, task_id)
+    draft = _draft(split, task_id, attempt)
+    if draft is None or check_draft(draft):
+        return None
+    lay = draft.layout
+    # The problem is named after its own content (never the split or seed), so two splits holding the same
+    # game would hold the same text: that is what the split-disjointness test compares.
+    body = write_problem(draft, "")
+    name = f"plan_spa_FloorPlan{lay.number}_{hashlib.sha256(body.encode()).hexdigest()[:16]}"
+    game = GameSpec(
+        problem=write_problem(draft, name),
+        task_type=draft.task_type,
+        goal=draft.goal,
+        dialect="classic",
+        name=f"generated/{VERSION}/{split}/{task_id}",
+        pddl_params={"object_target": draft.object_target, "parent_target": draft.parent_target,
+                     "toggle_target": draft.toggle_target, "mrecep_target": "", "object_sliced": False},
+        walkthrough=scripted_plan(draft, "classic"),
+        scene={"scene_type": lay.scene_type, "layout": lay.number, "floorplan": f"FloorPlan{lay.number}",
+               "receptacles": len(lay.receptacles), "objects": len(lay.fixtures) + len(draft.objects),
+               "attempt": attempt},
+    )
+    return game, draft
+
+
+def engine_check(game: GameSpec) -> str | None:
+    """Play ``game`` on the native engine: its walkthrough must win and the expert must find a plan.
+
+    Returns what went wrong, or None when the game is sound.
+    """
+    from spa_gym.envs.alfworld.env import NativeGame
+    from spa_gym.envs.alfworld.expert import solve
+
+    native = NativeGame(game)
+    native.reset()
+    for command in game.walkthrough or ():
+        if command not in native.admissible_commands():
+            return f"walkthrough command {command!r} is not admissible"
+        native.step(command)
+    if not native.won:
+        return "the walkthrough does not win"
+    if solve(game) is None:
+        return "the expert finds no plan"
+    return None
 
 
 @lru_cache(maxsize=8192)
-def _generate(split: str, task_id: int) -> GameSpec:
+def _generate(split: str, task_id: int) -> tuple[GameSpec, _Draft]:
     ALFWORLD_TASKS.check(split, task_id)
     for attempt in range(MAX_ATTEMPTS):
-        draft = _draft(split, task_id, attempt)
-        if draft is None or check_draft(draft):
-            continue
-        name = f"plan_spa_{draft.layout.number}_{attempt}_{ALFWORLD_TASKS.seed_for(split, task_id, attempt):016x}"
-        lay = draft.layout
-        game = GameSpec(
-            problem=write_problem(draft, name),
-            task_type=draft.task_type,
-            goal=draft.goal,
-            dialect="classic",
-            name=f"generated/{VERSION}/{split}/{task_id}",
-            pddl_params={"object_target": draft.object_target, "parent_target": draft.parent_target,
-                         "toggle_target": draft.toggle_target, "mrecep_target": "", "object_sliced": False},
-            scene={"scene_type": lay.scene_type, "layout": lay.number, "floorplan": f"FloorPlan{lay.number}",
-                   "receptacles": len(lay.receptacles), "objects": len(lay.fixtures) + len(draft.objects),
-                   "attempt": attempt},
-        )
-        plan = _expert_plan(game)
-        if plan is None:
-            continue
-        return dataclasses.replace(game, walkthrough=plan or None)
+        drawn = draw_game(split, task_id, attempt)
+        if drawn is not None and engine_check(drawn[0]) is None:
+            return drawn
     raise RuntimeError(f"could not generate ALFWorld task {split}/{task_id} in {MAX_ATTEMPTS} attempts")
 
 
 def make_game(split: str, task_id: int, dialect: str = "classic") -> GameSpec:
     """The generated game ``task_id`` of ``split`` ("train", "valid", "test" or "test_unseen").
 
-    The problem text does not depend on ``dialect``; the dialect only decides the command wording the
-    engine uses (and of the walkthrough, when the expert provides one).
+    Every game returned has passed the static checks and :func:`engine_check` (its walkthrough wins on the
+    native engine, and the expert solves it). The problem text does not depend on ``dialect``; the dialect
+    decides the command wording the engine uses, and that of ``walkthrough``. Cached per process.
+    Raises ``ValueError`` for an unknown split, task id or dialect.
     """
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}; expected one of {DIALECTS}")
-    game = _generate(split, task_id)
-    return game if dialect == "classic" else dataclasses.replace(game, dialect=dialect)
+    game, draft = _generate(split, task_id)
+    if dialect == "classic":
+        return game
+    return dataclasses.replace(game, dialect=dialect, walkthrough=scripted_plan(draft, dialect))
