@@ -1,0 +1,232 @@
+"""Side-by-side replay of two ALFWorld engines: the tools behind the parity test and the speed benchmark.
+
+An engine here is anything with ``reset() -> (observation, admissible_commands, won)`` and
+``step(command) -> (observation, won, admissible_commands)``; :class:`Transcript` records one episode
+of it. :class:`CommandMixer` chooses the next command of a seeded walk: mostly admissible commands,
+and a share of inadmissible ones — junk, near misses of admissible commands, and well-formed commands
+about the wrong object or a closed receptacle — the cases where engines are most likely to disagree.
+
+>>> import random
+>>> mixer = CommandMixer(random.Random(0), dialect="classic")
+>>> mixer.observe("You arrive at loc 3. On the countertop 1, you see a apple 2.", ["look", "take apple 2 from countertop 1"])
+>>> commands = [mixer.next(["look", "take apple 2 from countertop 1"]) for _ in range(200)]
+>>> "take apple 2 from countertop 1" in commands and "look" in commands
+True
+>>> any(c not in ("look", "take apple 2 from countertop 1") for c in commands)
+True
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+# "a apple 2" in lists: ALFWorld's article is always "a" (spec §3).
+_ENTITY = re.compile(r"\ba ([a-z]+ \d+)")
+_TAKE = re.compile(r"^take (.+?) from (.+)$")
+_GO = re.compile(r"^go to (.+)$")
+
+
+class Engine(Protocol):
+    """What :func:`replay` drives: one loaded game of either engine."""
+
+    def reset(self) -> tuple[str, list[str], bool]: ...
+
+    def step(self, command: str) -> tuple[str, bool, list[str]]: ...
+
+
+@dataclass
+class Step:
+    """One step of a transcript: the command sent and what came back."""
+
+    command: str
+    observation: str
+    won: bool
+    admissible_commands: list[str]
+
+
+@dataclass
+class Transcript:
+    """One episode: the first observation and admissible list, then every step."""
+
+    game: str
+    observation: str
+    admissible_commands: list[str]
+    won: bool = False
+    steps: list[Step] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"game": self.game, "observation": self.observation, "admissible_commands": self.admissible_commands,
+                "won": self.won, "steps": [vars(s) for s in self.steps]}
+
+
+class CommandMixer:
+    """Seeded choice of the next command of a walk, admissible or not.
+
+    Args:
+        rng: the walk's random generator (passed in: the walk is reproducible from its seed).
+        dialect: ``"classic"`` or ``"v04"`` — decides how a put is worded and whether ``help`` exists.
+        p_invalid: share of inadmissible commands.
+    """
+
+    def __init__(self, rng: random.Random, dialect: str, p_invalid: float = 0.3) -> None:
+        if dialect not in ("classic", "v04"):
+            raise ValueError(f"unknown dialect {dialect!r}")
+        self.rng = rng
+        self.dialect = dialect
+        self.p_invalid = p_invalid
+        self.objects: set[str] = set()
+        self.receptacles: set[str] = set()
+
+    def observe(self, observation: str, admissible: list[str]) -> None:
+        """Learn entity names from what the engine showed, to build plausible wrong commands."""
+        for command in admissible:
+            if m := _TAKE.match(command):
+                self.objects.add(m.group(1))
+                self.receptacles.add(m.group(2))
+            elif m := _GO.match(command):
+                self.receptacles.add(m.group(1))
+        for name in _ENTITY.findall(observation):
+            if name not in self.receptacles and not name.startswith("loc "):
+                self.objects.add(name)
+
+    def next(self, admissible: list[str]) -> str:
+        """The next command: admissible with probability ``1 - p_invalid``, else a likely-inadmissible one."""
+        if admissible and self.rng.random() >= self.p_invalid:
+            command = self.rng.choice(admissible)
+            # Surrounding blanks are stripped by the original: still the same admissible command.
+            return f"  {command} " if self.rng.random() < 0.05 else command
+        return self._invalid(admissible)
+
+    def _invalid(self, admissible: list[str]) -> str:
+        rng = self.rng
+        kind = rng.random()
+        if kind < 0.15:
+            return rng.choice(["", " ", "Nothing", "go to", "take", "lookk", "look around", "help me", "\x00\t\n",
+                               "put", "examine", "inventory please", "éè☃ 中文", "x" * 2000,
+                               "go to loc 1", "go to loc 3", rng.choice(["help", "HELP"]),
+                               "".join(rng.choice("abcdefghij klmno1234.,") for _ in range(rng.randint(1, 30)))])
+        if kind < 0.35 and admissible:
+            base = rng.choice(admissible)
+            mutate = rng.choice([str.upper, str.title, lambda c: c + ".", lambda c: c.replace(" ", "  ", 1),
+                                 lambda c: c.replace(" ", "", 1), lambda c: c[:-1], lambda c: c + " 1"])
+            return mutate(base)
+        objects = sorted(self.objects) or ["apple 1"]
+        receptacles = sorted(self.receptacles) or ["countertop 1"]
+        o, o2 = rng.choice(objects), rng.choice(objects)
+        r = rng.choice(receptacles)
+        put = f"put {o} in/on {r}" if self.dialect == "classic" else f"move {o} to {r}"
+        wrong_put = f"move {o} to {r}" if self.dialect == "classic" else f"put {o} in/on {r}"
+        return rng.choice([
+            f"go to {r}", f"open {r}", f"close {r}", f"examine {r}", f"examine {o}", f"take {o} from {r}",
+            put, put, wrong_put, f"put {o} in {r}", f"heat {o} with {r}", f"cool {o} with {r}",
+            f"clean {o} with {r}", f"use {o}", f"slice {o} with {o2}", f"take {r} from {r}", f"go to {o}",
+        ])
+
+
+def replay(engine: Engine, game: str, choose: Callable[[str, list[str], int], str | None],
+           max_steps: int = 50) -> Transcript:
+    """Play one episode: ``choose(observation, admissible, step)`` gives each command, ``None`` stops.
+
+    The walk stops at the first win too (the original env is done then).
+    """
+    observation, admissible, won = engine.reset()
+    transcript = Transcript(game, observation, list(admissible), won)
+    for t in range(max_steps):
+        if won:
+            break
+        command = choose(observation, admissible, t)
+        if command is None:
+            break
+        observation, won, admissible = engine.step(command)
+        transcript.steps.append(Step(command, observation, won, list(admissible)))
+    transcript.won = won
+    return transcript
+
+
+def first_difference(a: Transcript, b: Transcript) -> str | None:
+    """Describe the first step where two transcripts differ (observation, sorted admissible list, won)."""
+    def describe(where: str, what: str, x: object, y: object) -> str:
+        return f"{a.game}: {where}: {what} differs\n  {a_label}: {x!r}\n  {b_label}: {y!r}"
+
+    a_label, b_label = "first ", "second"
+    if a.observation != b.observation:
+        return describe("reset", "observation", a.observation, b.observation)
+    if sorted(a.admissible_commands) != sorted(b.admissible_commands):
+        return describe("reset", "admissible_commands", sorted(a.admissible_commands), sorted(b.admissible_commands))
+    for i, (x, y) in enumerate(zip(a.steps, b.steps)):
+        where = f"step {i} command {x.command!r}"
+        if x.command != y.command:
+            return describe(f"step {i}", "command", x.command, y.command)
+        if x.observation != y.observation:
+            return describe(where, "observation", x.observation, y.observation)
+        if sorted(x.admissible_commands) != sorted(y.admissible_commands):
+            extra = sorted(set(x.admissible_commands) - set(y.admissible_commands))
+            missing = sorted(set(y.admissible_commands) - set(x.admissible_commands))
+            return describe(where, "admissible_commands (only-first / only-second)", extra, missing)
+        if x.won != y.won:
+            return describe(where, "won", x.won, y.won)
+    if len(a.steps) != len(b.steps):
+        return describe("end", "number of steps", len(a.steps), len(b.steps))
+    return None
+
+
+def real_engine(path_or_spec: object) -> Engine:
+    """The real engine (needs the ``textworld`` extra) on a game file path or a :class:`GameSpec`."""
+    from spa_gym.envs.alfworld import textworld_backend as tb
+
+    game = tb.load_official(path_or_spec) if isinstance(path_or_spec, str) else tb.TextWorldGame(path_or_spec)
+    return _RealEngine(game)
+
+
+class _RealEngine:
+    def __init__(self, game: object) -> None:
+        self.game = game
+
+    def reset(self) -> tuple[str, list[str], bool]:
+        observation, info = self.game.reset()
+        return observation, info["admissible_commands"], info["won"]
+
+    def step(self, command: str) -> tuple[str, bool, list[str]]:
+        return self.game.step(command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Record the real engine's transcripts of game files: each walkthrough, then seeded random walks."""
+    import argparse
+    import json
+    import pathlib
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("game_files", nargs="+", help="game.tw-pddl or game.tw-pddl.gz files")
+    parser.add_argument("--out", required=True, help="folder for one <game>.json per file")
+    parser.add_argument("--walks", type=int, default=2, help="random walks per game")
+    parser.add_argument("--steps", type=int, default=30, help="steps per random walk")
+    args = parser.parse_args(argv)
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for path in args.game_files:
+        name = pathlib.Path(path).parent.name
+        engine = real_engine(path)
+        walkthrough = engine.game.data.get("walkthrough") or []
+        dialect = "v04" if "move {o} to {r}" in engine.game.data["grammar"] else "classic"
+        episodes = {"walkthrough": replay(engine, name, lambda o, a, t: walkthrough[t] if t < len(walkthrough) else None,
+                                          max_steps=len(walkthrough)).to_json()}
+        for seed in range(args.walks):
+            mixer = CommandMixer(random.Random(seed), dialect)
+
+            def choose(observation: str, admissible: list[str], t: int) -> str:
+                mixer.observe(observation, admissible)
+                return mixer.next(admissible)
+
+            episodes[f"random_seed{seed}"] = replay(engine, name, choose, max_steps=args.steps).to_json()
+        (out / f"{name}.json").write_text(json.dumps({"game_file": str(path), "dialect": dialect,
+                                                      "episodes": episodes}, indent=1))
+        lengths = ", ".join(f"{kind} {len(episode['steps'])} steps" for kind, episode in episodes.items())
+        print(f"{name}: {lengths}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
