@@ -167,7 +167,7 @@ class Catalogue:
     @property
     def key(self) -> str:
         """Identifies this catalogue's content (the search-index cache key)."""
-        raw = f"{GENERATOR_VERSION}|{vocab.__name__}|{self.seed}|{self.num_products}|{_vocab_digest()}"
+        raw = f"{GENERATOR_VERSION}|{self.seed}|{self.num_products}|{_vocab_digest()}"
         return "gen-" + hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
 
     def product(self, index: int) -> Product:
