@@ -428,3 +428,22 @@ def test_goal_rejects_predicates_it_cannot_evaluate():
     scene = Scene.from_problem(p)
     with pytest.raises(ValueError, match="checked"):
         Goal(("checked", "agent1"), scene)
+
+
+@pytest.mark.textworld
+def test_textworld_backend_matches_native_and_replays_snapshots():
+    from spa_gym.envs.alfworld import textworld_backend
+
+    if not textworld_backend.is_available():
+        pytest.skip("the real engine (textworld extra) is not installed")
+    real, native = AlfWorldEnv(game_files=[TINY_GAME], backend="textworld"), AlfWorldEnv(game_files=[TINY_GAME])
+    assert real.reset(seed=0)[0] == native.reset(seed=0)[0]
+    for cmd in ["go to countertop 1", "take apple 1 from countertop 1", "bogus", "go to fridge 1"]:
+        a, b = real.step(cmd), native.step(cmd)
+        assert a[:4] == b[:4] and a[4]["admissible_commands"] == b[4]["admissible_commands"]
+    snap = real.get_state()
+    after = real.step("open fridge 1")
+    real.set_state(snap)
+    assert real.step("open fridge 1")[:4] == after[:4]
+    with pytest.raises(ValueError, match="strict"):
+        AlfWorldEnv(game_files=[TINY_GAME], backend="textworld", strict=True)
