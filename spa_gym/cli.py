@@ -1,13 +1,67 @@
-"""The ``spa-gym`` command line."""
+"""The ``spa-gym`` command line.
+
+::
+
+    spa-gym envs                                   list the environment ids
+    spa-gym demo                                   the main job: the whole SPA pipeline on ALFWorld, CPU, offline
+    spa-gym sft   --env ID [--model DIR] --out DIR         SFT on expert demonstrations
+    spa-gym collect --env ID --model DIR|expert|random --out FILE.jsonl
+    spa-gym fit-estimator --episodes FILE.jsonl --out DIR  train the SPA progress estimator
+    spa-gym train --env ID --model DIR --reward spa --estimator DIR --out DIR   PPO
+    spa-gym eval  --env ID --model DIR --out DIR           success, score, grounding, steps on the test split
+
+Long commands are resumable: run the same command again after a crash or Ctrl-C. User errors (a
+missing model folder, an unknown env id, a GPU asked for and absent) print one line, not a traceback.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
+from typing import Optional
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="spa-gym: offline text environments, SPA dense rewards and a PPO-trained LLM agent.")
+
+ENV_OPT = typer.Option("SPA-ALFWorld-v0", "--env", help="Environment id (see `spa-gym envs`).")
+DEVICE_OPT = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto.")
+SEED_OPT = typer.Option(0, "--seed", help="Seed of model init, task draws and sampling.")
+
+
+def _quiet_transformers() -> None:
+    # Loading a 4M-parameter model should not print three progress bars.
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
+
+
+def _print_table(title: str, results: dict[str, dict[str, float]]) -> None:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in ("policy", "success", "avg score", "grounding", "mean steps", "episodes"):
+        table.add_column(col, justify="left" if col == "policy" else "right")
+    for name, m in results.items():
+        table.add_row(name, f"{m['success_rate']:.1%}", f"{m['average_score']:.3f}", f"{m['grounding']:.1%}",
+                      f"{m['mean_steps']:.1f}", str(m["episodes"]))
+    _console().print(table)
+
+
+def _policy(model: str, device: str, lora_r: int = 0):
+    from spa_gym.agents.policy import LLMPolicy, resolve_device
+
+    resolve_device(device)
+    return LLMPolicy.from_pretrained(model, device=device, lora_r=lora_r)
 
 
 @app.command()
@@ -20,35 +74,182 @@ def envs() -> None:
 
 
 @app.command()
-def demo(episodes: int = typer.Option(2, help="Tasks played per environment."),
-         seed: int = typer.Option(0, help="Seed of the first task.")) -> None:
-    """Play a few test tasks of each environment with its scripted expert (offline, CPU)."""
-    import gymnasium as gym
+def demo(env: str = ENV_OPT,
+         out: Path = typer.Option(Path("runs/demo"), "--out", help="Output folder (resumable)."),
+         preset: str = typer.Option("full", "--preset", help="full (the README's demo) or smoke (seconds)."),
+         model: Optional[str] = typer.Option(None, "--model", help="HF model folder instead of the small default."),
+         device: str = DEVICE_OPT, seed: int = SEED_OPT,
+         iterations: Optional[int] = typer.Option(None, "--iterations", help="PPO iterations (default: preset's)."),
+         ) -> None:
+    """The main job: small model -> SFT -> exploration -> progress estimator -> PPO sparse vs SPA -> test table."""
+    from dataclasses import replace
 
-    import spa_gym
+    from spa_gym.agents.pipeline import PRESETS, run_demo
+    from spa_gym.agents.policy import resolve_device
 
-    for env_id in spa_gym.ENV_IDS:
-        env = gym.make(env_id, expert=True)
-        for k in range(episodes):
-            obs, info = env.reset(seed=seed + k, options={"split": "test", "task_id": k})
-            done, ret = False, 0.0
-            while not done:
-                obs, reward, terminated, truncated, info = env.step(info["expert_action"] or "look")
-                ret += reward
-                done = terminated or truncated
-            typer.echo(f"{env_id:22s} task {k}: {info['task']!r} -> steps={info['step']} "
-                       f"return={ret:.2f} won={info['won']}")
-        env.close()
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    resolve_device(device)
+    _quiet_transformers()
+    cfg = replace(PRESETS[preset], env_id=env, model=model, device=device, seed=seed)
+    if iterations is not None:
+        cfg = replace(cfg, ppo=replace(cfg.ppo, iterations=iterations))
+    console = _console()
+    result = run_demo(cfg, out, progress=True, log=console.print)
+    _print_table(f"{env}: test split, greedy", result["results"])
+    console.print(f"report: {result['paths']['markdown']}  json: {result['paths']['json']}  "
+                  f"plot: {result['paths'].get('plot', '-')}  (this invocation: {result['wall_s']:.0f}s)")
 
 
-def main() -> None:
-    """Entry point: user errors print one clear line instead of a traceback."""
+@app.command()
+def sft(env: str = ENV_OPT,
+        model: Optional[str] = typer.Option(None, "--model", help="HF model folder (default: build the small one)."),
+        out: Path = typer.Option(..., "--out", help="Folder for the fine-tuned model."),
+        tasks: int = typer.Option(200, "--tasks", help="Training tasks the expert demonstrates."),
+        epochs: float = typer.Option(3.0, "--epochs"), lr: float = typer.Option(1e-3, "--lr"),
+        lora_r: int = typer.Option(0, "--lora-r", help="LoRA rank (0: full fine-tuning)."),
+        device: str = DEVICE_OPT, seed: int = SEED_OPT) -> None:
+    """Supervised fine-tuning on the environment's expert demonstrations."""
+    from spa_gym.agents.rollout import make_env
+    from spa_gym.agents.sft import SFTConfig, expert_samples, train_sft
+    from spa_gym.progress.small_model import build_small_model
+
+    make_env(env).close()
+    _quiet_transformers()
+    if model is None:
+        model = str(build_small_model(out.with_name(out.name + "-base"), size="small", seed=seed))
+    policy = _policy(model, device, lora_r)
+    samples, _ = expert_samples(lambda: make_env(env, expert=True), [("train", i) for i in range(tasks)],
+                                policy.prompt_config, seed=seed)
+    losses = train_sft(policy, samples, SFTConfig(epochs=epochs, learning_rate=lr, seed=seed), progress=True)
+    policy.save_pretrained(out)
+    typer.echo(f"{len(samples)} samples, loss {losses[0]:.3f} -> {losses[-1]:.3f}; model written to {out}")
+
+
+@app.command()
+def collect(env: str = ENV_OPT,
+            model: str = typer.Option(..., "--model", help="HF model folder, or `expert` / `random`."),
+            out: Path = typer.Option(..., "--out", help="JSONL file of episodes."),
+            split: str = typer.Option("train", "--split"),
+            tasks: int = typer.Option(50, "--tasks", help="Tasks 0..N-1 of the split."),
+            per_task: int = typer.Option(1, "--per-task", help="Episodes per task."),
+            temperature: float = typer.Option(1.0, "--temperature"),
+            device: str = DEVICE_OPT, seed: int = SEED_OPT) -> None:
+    """Play episodes and write them as JSONL (exploration data for the progress estimator)."""
+    from spa_gym.agents.rollout import make_env, run_episodes
+    from spa_gym.progress.episodes import NoisyExpertPolicy, RandomPolicy, collect_episodes, write_jsonl
+
+    make_env(env).close()
+    task_ids = [i for i in range(tasks) for _ in range(per_task)]
+    if model in ("expert", "random"):
+        policy = NoisyExpertPolicy(0.0, seed=seed) if model == "expert" else RandomPolicy(seed=seed)
+        episodes = collect_episodes(make_env(env, expert=model == "expert"), policy, len(task_ids), seed,
+                                    split=split, task_ids=task_ids)
+    else:
+        _quiet_transformers()
+        trajs = run_episodes(_policy(model, device), lambda: make_env(env), [(split, i) for i in task_ids],
+                             seed=seed, temperature=temperature, progress=True, desc="collecting")
+        episodes = [t.episode for t in trajs]
+    write_jsonl(out, episodes)
+    wins = sum(ep.won for ep in episodes)
+    typer.echo(f"{len(episodes)} episodes ({wins} won) written to {out}")
+
+
+@app.command("fit-estimator")
+def fit_estimator(episodes: list[Path] = typer.Option(..., "--episodes", help="JSONL episode file(s)."),
+                  out: Path = typer.Option(..., "--out", help="Folder for the estimator (resumable)."),
+                  model: Optional[str] = typer.Option(None, "--model",
+                                                      help="Backbone HF folder (default: the small model)."),
+                  epochs: int = typer.Option(4, "--epochs"), valid_fraction: float = typer.Option(0.15, "--valid"),
+                  device: str = DEVICE_OPT, seed: int = SEED_OPT) -> None:
+    """Train the SPA progress estimator on episodes (contributions sum to the final reward)."""
+    import random
+
+    from spa_gym.agents.policy import resolve_device
+    from spa_gym.progress.episodes import read_jsonl
+    from spa_gym.progress.estimator import ProgressEstimator
+    from spa_gym.progress.training import EstimatorTrainingConfig, train_estimator
+
+    resolve_device(device)
+    _quiet_transformers()
+    data = [ep for path in episodes for ep in read_jsonl(path)]
+    random.Random(seed).shuffle(data)
+    n_valid = int(len(data) * valid_fraction)
+    est = (ProgressEstimator.from_pretrained(model, device=device) if model
+           else ProgressEstimator.default(seed=seed, device=device))
+    hist = train_estimator(est, data[n_valid:], data[:n_valid] or None,
+                           EstimatorTrainingConfig(epochs=epochs, seed=seed), out_dir=out)
+    est.save(out / "final")
+    typer.echo(f"estimator written to {out / 'final'} (train loss {hist['train_loss'][-1]:.4f})")
+
+
+@app.command()
+def train(env: str = ENV_OPT,
+          model: str = typer.Option(..., "--model", help="HF model folder to start from (usually the SFT model)."),
+          reward: str = typer.Option("spa", "--reward", help="sparse, spa, grounding or uniform."),
+          estimator: Optional[Path] = typer.Option(None, "--estimator", help="Estimator folder (reward spa)."),
+          out: Path = typer.Option(..., "--out", help="Run folder (checkpoints, history, final model)."),
+          iterations: int = typer.Option(10, "--iterations"),
+          episodes_per_iteration: int = typer.Option(16, "--episodes-per-iteration"),
+          lr: float = typer.Option(1e-4, "--lr"), kl_coef: float = typer.Option(0.05, "--kl-coef"),
+          lora_r: int = typer.Option(0, "--lora-r", help="LoRA rank (0: full fine-tuning)."),
+          device: str = DEVICE_OPT, seed: int = SEED_OPT) -> None:
+    """PPO on the environment's training tasks with the chosen reward (resumable)."""
+    from spa_gym.agents.ppo import PPOConfig, train_ppo
+    from spa_gym.agents.rollout import make_env
+
+    config = PPOConfig(reward=reward, iterations=iterations, episodes_per_iteration=episodes_per_iteration,
+                       learning_rate=lr, kl_coef=kl_coef, seed=seed)
+    make_env(env).close()
+    if reward == "spa" and estimator is None:
+        raise ValueError("--reward spa needs --estimator DIR (train one with `spa-gym fit-estimator`)")
+    _quiet_transformers()
+    policy = _policy(model, device, lora_r)
+    est = None
+    if estimator is not None:
+        from spa_gym.progress.estimator import ProgressEstimator
+
+        est = ProgressEstimator.load(estimator, device=device)
+    history = train_ppo(policy, lambda: make_env(env), config, estimator=est, out_dir=out, progress=True)
+    policy.save_pretrained(out / "model")
+    (out / "history.json").write_text(json.dumps(history, indent=2))
+    last = history[-1] if history else {}
+    typer.echo(f"model written to {out / 'model'}; last iteration success {last.get('success_rate', 0):.1%}")
+
+
+@app.command("eval")
+def eval_(env: str = ENV_OPT,
+          model: list[str] = typer.Option(..., "--model", help="HF model folder(s); repeat to compare."),
+          out: Path = typer.Option(Path("runs/eval"), "--out", help="Folder for report.json / report.md."),
+          split: str = typer.Option("test", "--split"),
+          tasks: Optional[int] = typer.Option(None, "--tasks", help="First N tasks of the split (default: all)."),
+          device: str = DEVICE_OPT, seed: int = SEED_OPT) -> None:
+    """Success rate, average score, grounding and mean steps on a fixed task list (greedy replies)."""
+    from spa_gym.agents.evaluate import evaluate, task_list, write_report
+    from spa_gym.agents.rollout import make_env
+
+    tasks_ = task_list(make_env(env), split, tasks)
+    _quiet_transformers()
+    results = {}
+    for path in model:
+        results[Path(path).name or path], _ = evaluate(_policy(path, device), lambda: make_env(env), tasks_,
+                                                       seed=seed, progress=True)
+    paths = write_report(out, results, meta={"env": env, "split": split, "tasks": len(tasks_), "seed": seed})
+    _print_table(f"{env}: {split} split, greedy", results)
+    typer.echo(f"report: {paths['markdown']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: user errors print one clear line instead of a traceback; returns the exit code."""
     try:
-        app()
+        app(args=argv, prog_name="spa-gym")
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
     except (ValueError, FileNotFoundError, RuntimeError) as err:
         typer.secho(f"error: {err}", fg="red", err=True)
-        sys.exit(2)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

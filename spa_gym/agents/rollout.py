@@ -55,7 +55,7 @@ def make_env(env_id: str, **kwargs: Any) -> Any:
 
 def run_episodes(policy: Any, env_fn: Callable[[], Any], tasks: Sequence[tuple[str, int]], *, seed: int = 0,
                  n_envs: int = 8, temperature: float = 1.0, top_p: float = 1.0, progress: bool = False,
-                 desc: str = "rollouts") -> list[Trajectory]:
+                 desc: str = "rollouts", timings: dict[str, float] | None = None) -> list[Trajectory]:
     """Play one episode per ``(split, task_id)`` in ``tasks`` with up to ``n_envs`` environments at once.
 
     Args:
@@ -64,7 +64,10 @@ def run_episodes(policy: Any, env_fn: Callable[[], Any], tasks: Sequence[tuple[s
         tasks: the episodes to play, in order.
         seed: episode ``i`` resets with ``seed + i``; sampling uses a generator seeded with ``seed``.
         temperature, top_p: sampling (``temperature=0``: greedy).
+        timings: when given, seconds spent in ``"generation"`` and ``"env"`` are added to it.
     """
+    import time
+
     from tqdm.auto import tqdm
 
     if n_envs < 1:
@@ -98,7 +101,9 @@ def run_episodes(policy: Any, env_fn: Callable[[], Any], tasks: Sequence[tuple[s
                 _, traj, history, info = slots[k]
                 messages.append(build_messages(traj.episode.task, traj.episode.observation, history,
                                                policy.prompt_config, info.get("admissible_commands")))
+            t0 = time.perf_counter()
             gens = policy.act(messages, temperature=temperature, top_p=top_p, generator=generator)
+            t1 = time.perf_counter()
             for k, gen in zip(active, gens):
                 i, traj, history, _ = slots[k]
                 action = gen.action
@@ -113,6 +118,10 @@ def run_episodes(policy: Any, env_fn: Callable[[], Any], tasks: Sequence[tuple[s
                     results[i] = traj
                     bar.update(1)
                     start(k)
+            if timings is not None:
+                # Env time includes resets; prompt building counts as generation.
+                timings["generation"] = timings.get("generation", 0.0) + (t1 - t0)
+                timings["env"] = timings.get("env", 0.0) + (time.perf_counter() - t1)
     finally:
         bar.close()
         for env in envs:

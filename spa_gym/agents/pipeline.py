@@ -1,0 +1,231 @@
+"""The SPA pipeline end to end — what ``spa-gym demo`` runs — as resumable stages.
+
+::
+
+    base model  ->  expert demos  ->  SFT  ->  exploration  ->  progress estimator
+                                       |                              |
+                                       +-> PPO (sparse)    PPO (spa) <+
+                                       |        |              |
+                                       +-> evaluate SFT, PPO-sparse, PPO-SPA on the test split -> report
+
+Every stage writes its output atomically under ``out_dir`` and is skipped when that output already
+exists; PPO resumes from its per-iteration checkpoint. Killing a run and starting the same command
+again therefore loses at most the stage step in progress (one PPO iteration, one estimator epoch).
+``out_dir/config.json`` records the settings; resuming with other settings is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from spa_gym.agents.evaluate import episode_metrics, evaluate, task_list, write_report
+from spa_gym.agents.policy import LLMPolicy, resolve_device
+from spa_gym.agents.ppo import PPOConfig, train_ppo
+from spa_gym.agents.prompts import PromptConfig
+from spa_gym.agents.rollout import make_env, run_episodes
+from spa_gym.agents.sft import SFTConfig, expert_samples, train_sft
+
+
+@dataclass
+class EstimatorConfig:
+    """How the demo fits the progress estimator (see ``spa_gym.progress.training``)."""
+
+    epochs: int = 4  # passes over the exploration episodes, at most
+    batch_size: int = 8  # episodes per gradient step
+    learning_rate: float = 3e-4  # AdamW learning rate
+    valid_fraction: float = 0.15  # share of exploration episodes held out for early stopping
+    patience: int = 2  # epochs without validation improvement before stopping
+
+
+@dataclass
+class DemoConfig:
+    """Everything the demo does, with its budget. :data:`PRESETS` holds the named settings."""
+
+    env_id: str = "SPA-ALFWorld-v0"  # environment id
+    model: str | None = None  # a local HF causal-LM folder; None builds the small default model
+    model_size: str = "small"  # size of the small default model ("tiny" or "small")
+    device: str = "cpu"  # "cpu", "cuda", "auto"
+    seed: int = 0  # seeds the model init, task draws and sampling
+    lora_r: int = 0  # LoRA rank for SFT and PPO (0: full fine-tuning)
+    sft_tasks: int = 200  # training tasks the expert demonstrates (task ids 0..N-1)
+    explore_tasks: int = 100  # training tasks the SFT policy explores for the estimator
+    explore_per_task: int = 2  # episodes per explored task
+    eval_tasks: int | None = None  # test tasks evaluated (None: the whole test split)
+    train_max_steps: int | None = None  # step limit of training/exploration episodes (None: env default)
+    max_new_tokens: int = 16  # longest reply
+    n_envs: int = 16  # environments played at once
+    prompt: PromptConfig = field(default_factory=PromptConfig)
+    sft: SFTConfig = field(default_factory=SFTConfig)
+    estimator: EstimatorConfig = field(default_factory=EstimatorConfig)
+    ppo: PPOConfig = field(default_factory=PPOConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+#: Named settings: "full" is the README's demo (2 CPU cores, about 20 minutes); "smoke" checks the
+#: plumbing in seconds (tests).
+PRESETS: dict[str, DemoConfig] = {
+    "full": DemoConfig(),
+    "smoke": DemoConfig(model_size="tiny", sft_tasks=4, explore_tasks=4, explore_per_task=1, eval_tasks=4,
+                        max_new_tokens=8, n_envs=4, sft=SFTConfig(epochs=1, batch_size=8),
+                        estimator=EstimatorConfig(epochs=1, batch_size=4),
+                        ppo=PPOConfig(iterations=2, episodes_per_iteration=4, n_envs=4, update_epochs=1,
+                                      minibatch_turns=8, grad_accum=1)),
+}
+
+
+def _check_config(out: Path, cfg: DemoConfig) -> None:
+    path = out / "config.json"
+    current = json.loads(json.dumps(cfg.to_dict()))
+    if path.is_file():
+        saved = json.loads(path.read_text())
+        if saved != current:
+            diff = sorted(k for k in set(saved) | set(current) if saved.get(k) != current.get(k))
+            raise ValueError(f"{out} holds a run with other settings ({', '.join(diff)}); "
+                             "use another --out or delete it")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(current, indent=2))
+    os.replace(tmp, path)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str))
+    os.replace(tmp, path)
+
+
+def run_demo(cfg: DemoConfig, out_dir: str | os.PathLike, *, progress: bool = True,
+             log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run (or resume) the whole pipeline; returns ``{"results": ..., "curves": ..., "paths": ...}``."""
+    import torch
+
+    from spa_gym.progress.episodes import read_jsonl, write_jsonl
+    from spa_gym.progress.estimator import ProgressEstimator
+    from spa_gym.progress.small_model import build_small_model
+    from spa_gym.progress.training import EstimatorTrainingConfig, train_estimator
+
+    out = Path(out_dir)
+    resolve_device(cfg.device)  # fail before any work when the device is absent
+    make_env(cfg.env_id).close()  # likewise for an unknown env id
+    if cfg.model is not None and not (Path(cfg.model) / "config.json").is_file():
+        raise FileNotFoundError(f"model folder not found or not a Hugging Face model (no config.json): {cfg.model}")
+    _check_config(out, cfg)
+    torch.manual_seed(cfg.seed)  # only HF weight init of fresh heads reads the global RNG
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def stage(name: str) -> Callable[[], None]:
+        t0 = time.perf_counter()
+        log(f"[{time.perf_counter() - started:7.1f}s] {name} ...")
+        return lambda: timings.__setitem__(name, round(time.perf_counter() - t0, 1))
+
+    train_kwargs = {} if cfg.train_max_steps is None else {"max_steps": cfg.train_max_steps}
+    env_train = lambda: make_env(cfg.env_id, **train_kwargs)  # noqa: E731
+    env_eval = lambda: make_env(cfg.env_id)  # noqa: E731
+
+    def load_policy(path: Path) -> LLMPolicy:
+        return LLMPolicy.from_pretrained(path, device=cfg.device, lora_r=cfg.lora_r, prompt_config=cfg.prompt,
+                                         max_new_tokens=cfg.max_new_tokens)
+
+    # --- 1. base model
+    base = Path(cfg.model) if cfg.model else out / "base_model"
+    if not (base / "config.json").is_file():
+        done = stage(f"building the small default model ({cfg.model_size})")
+        build_small_model(base, size=cfg.model_size, seed=cfg.seed)
+        done()
+
+    # --- 2. SFT on expert demonstrations
+    sft_dir = out / "sft_model"
+    if not (sft_dir / "policy.json").is_file():
+        done = stage(f"SFT on expert demonstrations of {cfg.sft_tasks} training tasks")
+        samples, expert_eps = expert_samples(lambda: make_env(cfg.env_id, expert=True),
+                                             [("train", i) for i in range(cfg.sft_tasks)], cfg.prompt,
+                                             seed=cfg.seed)
+        write_jsonl(out / "expert.jsonl", expert_eps)
+        policy = load_policy(base)
+        losses = train_sft(policy, samples, replace(cfg.sft, seed=cfg.seed), progress=progress)
+        log(f"    {len(samples)} samples, loss {losses[0]:.3f} -> {losses[-1]:.3f}")
+        _write_json(out / "sft_losses.json", losses)
+        policy.save_pretrained(sft_dir)
+        done()
+
+    # --- 3. exploration with the SFT policy
+    explore_file = out / "explore.jsonl"
+    if not explore_file.is_file():
+        done = stage(f"exploring {cfg.explore_tasks} training tasks x {cfg.explore_per_task} with the SFT policy")
+        policy = load_policy(sft_dir)
+        tasks = [("train", i) for i in range(cfg.explore_tasks) for _ in range(cfg.explore_per_task)]
+        trajs = run_episodes(policy, env_train, tasks, seed=cfg.seed + 1, n_envs=cfg.n_envs, temperature=1.0,
+                             progress=progress, desc="exploring")
+        explored = [t.episode for t in trajs]
+        write_jsonl(explore_file, explored)
+        log(f"    success rate while exploring: {episode_metrics(explored)['success_rate']:.1%}")
+        done()
+
+    # --- 4. the progress estimator, initialised from the SFT model
+    est_dir = out / "estimator"
+    if not (est_dir / "final" / "estimator.json").is_file():
+        done = stage("fitting the progress estimator")
+        episodes = read_jsonl(explore_file)
+        n_valid = max(1, int(len(episodes) * cfg.estimator.valid_fraction)) if len(episodes) > 2 else 0
+        estimator = ProgressEstimator.from_pretrained(sft_dir, device=cfg.device)
+        e = cfg.estimator
+        hist = train_estimator(estimator, episodes[n_valid:], episodes[:n_valid] or None,
+                               EstimatorTrainingConfig(epochs=e.epochs, batch_size=e.batch_size,
+                                                       learning_rate=e.learning_rate, patience=e.patience,
+                                                       seed=cfg.seed, progress=progress),
+                               out_dir=est_dir)
+        _write_json(out / "estimator_history.json", hist)
+        estimator.save(est_dir / "final")
+        done()
+
+    # --- 5. PPO with sparse and with SPA rewards: same budget, same seeds
+    curves: dict[str, list[dict[str, float]]] = {}
+    for reward in ("sparse", "spa"):
+        run_dir = out / f"ppo_{reward}"
+        if not (run_dir / "model" / "policy.json").is_file():
+            done = stage(f"PPO with {reward} rewards ({cfg.ppo.iterations} iterations)")
+            policy = load_policy(sft_dir)
+            estimator = ProgressEstimator.load(est_dir / "final", device=cfg.device) if reward == "spa" else None
+            ppo_cfg = replace(cfg.ppo, reward=reward, seed=cfg.seed, n_envs=min(cfg.ppo.n_envs, cfg.n_envs))
+            history = train_ppo(policy, env_train, ppo_cfg, estimator=estimator, out_dir=run_dir, progress=progress)
+            _write_json(run_dir / "history.json", history)
+            policy.save_pretrained(run_dir / "model")
+            done()
+        curves[f"PPO-{reward}"] = json.loads((run_dir / "history.json").read_text())
+
+    # --- 6. evaluation on the fixed test tasks
+    tasks = task_list(env_eval(), "test", cfg.eval_tasks)
+    results: dict[str, dict[str, float]] = {}
+    (out / "eval").mkdir(exist_ok=True)
+    for name, path in (("SFT", sft_dir), ("PPO-sparse", out / "ppo_sparse" / "model"),
+                       ("PPO-SPA", out / "ppo_spa" / "model")):
+        result_file = out / "eval" / f"{name}.json"
+        if not result_file.is_file():
+            done = stage(f"evaluating {name} on {len(tasks)} test tasks")
+            metrics, episodes = evaluate(load_policy(path), env_eval, tasks, seed=cfg.seed, n_envs=cfg.n_envs,
+                                         progress=progress, desc=f"eval {name}")
+            write_jsonl(out / "eval" / f"{name}.jsonl", episodes)
+            _write_json(result_file, metrics)
+            done()
+        results[name] = json.loads(result_file.read_text())
+
+    wall = round(time.perf_counter() - started, 1)
+    meta = {"env": cfg.env_id, "model": cfg.model or f"small default ({cfg.model_size}), built from seed {cfg.seed}",
+            "seed": cfg.seed, "device": cfg.device, "test tasks": len(tasks),
+            "PPO budget": f"{cfg.ppo.iterations} iterations x {cfg.ppo.episodes_per_iteration} episodes",
+            "wall time of this invocation (s)": wall, "stage times (s)": timings}
+    paths = write_report(out, results, curves, meta, title=f"spa-gym demo on {cfg.env_id}")
+    return {"results": results, "curves": curves, "paths": paths, "wall_s": wall}
+
+
+__all__ = ["DemoConfig", "EstimatorConfig", "PRESETS", "run_demo"]
