@@ -39,6 +39,7 @@ def test_walkthrough_and_expert_win(path):
     assert spec.task_type == traj["task_type"] and spec.pddl_params == traj["pddl_params"]
     assert spec.dialect == ("v04" if path.parent.name.endswith("_212") else "classic")
     assert spec.scene["clean_in_sink_type"] is True  # every json_2.1.x domain cleans in SinkType too
+    assert spec.scene["help"] is (spec.dialect == "v04")
     g, _ = _play(spec, spec.walkthrough)
     assert g.won
     plan = solve(spec)

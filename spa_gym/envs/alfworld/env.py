@@ -61,7 +61,7 @@ class NativeGame:
         sink = bool(spec.scene.get("clean_in_sink_type", spec.dialect == "classic"))
         self.scene, self.goal = _compiled(spec.problem, sink, spec.name or "game")
         self.text = Text(self.scene, spec.dialect, strict)
-        self._help = spec.dialect == "v04"
+        self._help = bool(spec.scene.get("help", spec.dialect == "v04"))
         self.state: State = self.scene.initial_state()
         self._commands: dict[str, tuple] | None = None
         self._sorted: list[str] | None = None

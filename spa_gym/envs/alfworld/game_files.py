@@ -4,7 +4,8 @@ What a file holds (spec §7, §13): the PDDL domain, the TextWorld grammar with 
 in, the PDDL problem, ``solvable`` and sometimes a ``walkthrough``. The wording ("classic" or "v04") is
 read from the grammar, the task type and ``pddl_params`` from a ``traj_data.json`` beside the file
 (inferred from the goal otherwise). The json_2.1.x domains also clean in ``SinkType`` receptacles; that
-is recorded in ``GameSpec.scene["clean_in_sink_type"]`` and honoured by the engine.
+is recorded in ``GameSpec.scene["clean_in_sink_type"]``, and whether the file offers ``help`` in
+``GameSpec.scene["help"]``; the engine honours both.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ _TASK_SENTENCE = re.compile(r'"rhs":\s*"Your task is to: (.*?)\.?"\s*}')
 _COMMENT = re.compile(r";[^\n]*")
 
 
-def _domain_facts(domain: str, where: str) -> bool:
-    """Check the domain is one we implement; return whether it cleans in SinkType receptacles."""
+def _domain_facts(domain: str, where: str) -> tuple[bool, bool]:
+    """Check the domain is one we implement; return (cleans in SinkType receptacles, has ``help``)."""
     code = _COMMENT.sub("", domain).lower()
     actions = set(re.findall(r"\(:action\s+([^\s()]+)", code))
     unknown = sorted(actions - KNOWN_ACTIONS)
@@ -36,7 +37,7 @@ def _domain_facts(domain: str, where: str) -> bool:
         raise ValueError(f"{where}: the PDDL domain has actions the native engine does not implement: {unknown}")
     if "putobject" not in actions or "gotolocation" not in actions:
         raise ValueError(f"{where}: the PDDL domain is not ALFWorld's alfred domain (no GotoLocation/PutObject)")
-    return bool(re.search(r"\(receptacletype \?r sinktype\)", code))
+    return bool(re.search(r"\(receptacletype \?r sinktype\)", code)), "help" in actions
 
 
 def _infer_task_type(params: dict) -> str:
@@ -78,7 +79,7 @@ def load_game_file(path: str | Path) -> GameSpec:
     if missing:
         raise ValueError(f"{where}: game.tw-pddl lacks {', '.join(missing)}")
     grammar, problem_text = data["grammar"], data["pddl_problem"]
-    sink_type = _domain_facts(data["pddl_domain"], where)
+    sink_type, has_help = _domain_facts(data["pddl_domain"], where)
     dialect = "v04" if 'template :: "move {o} to {r}"' in grammar else "classic"
     if dialect == "classic" and 'template :: "put {o} in/on {r}"' not in grammar:
         raise ValueError(f"{where}: the grammar has neither the classic nor the v04 put/move template")
@@ -109,6 +110,7 @@ def load_game_file(path: str | Path) -> GameSpec:
     try:
         return GameSpec(problem=problem_text, task_type=task_type, goal=goal_sentence, dialect=dialect, name=where,
                         pddl_params=pddl_params, walkthrough=tuple(walkthrough) if walkthrough else None,
-                        scene={"clean_in_sink_type": sink_type, "solvable": data.get("solvable")})
+                        scene={"clean_in_sink_type": sink_type, "help": has_help and "action help" in grammar,
+                               "solvable": data.get("solvable")})
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from exc
