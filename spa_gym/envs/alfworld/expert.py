@@ -99,8 +99,8 @@ def candidate_plans(scene: Scene, state: State, params: dict):
         return [None] if held == o else parents[o]
 
     def starts(first_src_locs):
-        """Plans that leave the agent empty-handed (or holding a target object) to begin with."""
-        if held is None or held in parents:
+        """Plans that leave the agent empty-handed to begin with."""
+        if held is None:
             return [_Plan(scene, state)]
         return _drop_options(scene, state, held, first_src_locs)
 
@@ -193,20 +193,22 @@ def plan(scene: Scene, state: State, goal, params: dict, max_candidates: int = 2
             ranked.append(key)
     ranked.sort(key=len)
     for acts in ranked:
-        if _wins(scene, state, goal, acts):
-            return list(acts)
+        n = _winning_length(scene, state, goal, acts)
+        if n is not None:
+            return list(acts[:n])
     return None
 
 
-def _wins(scene: Scene, state: State, goal, acts) -> bool:
+def _winning_length(scene: Scene, state: State, goal, acts) -> int | None:
+    """How many of ``acts`` it takes to win from ``state`` (None if one is inadmissible or it never wins)."""
     s = state.copy()
     for i, a in enumerate(acts):
         if a not in scene.actions(s):
-            return False
+            return None
         scene.apply(s, a)
         if goal(s):
-            return i == len(acts) - 1
-    return False
+            return i + 1
+    return None
 
 
 class Expert:
