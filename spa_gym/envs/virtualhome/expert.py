@@ -200,9 +200,9 @@ def plan_into(planner: Planner, goal: Goal) -> None:
         for node, target in sorted(goal.node_states.items()):
             if node == char:
                 continue
-            for state in _STATE_ORDER:
-                if state in target and state not in g.nodes[node].states:
-                    planner.set_state(node, state)
+            missing = target - g.nodes[node].states
+            for state in sorted(missing, key=lambda s: _STATE_ORDER.index(s) if s in _STATE_ORDER else 99):
+                planner.set_state(node, state)
         target = goal.node_states.get(char)
         if target is not None:
             wanted = [p for p in _POSTURES if p in target]

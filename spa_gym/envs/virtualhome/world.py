@@ -7,7 +7,7 @@ to the graph so a snapshot of the world is a snapshot of everything that decides
 
 >>> from spa_gym.envs.virtualhome.scenes import build_scene
 >>> import numpy as np
->>> w = World(build_scene(0).graph)
+>>> w = World(build_scene(3).graph)
 >>> rng = np.random.default_rng(0)
 >>> w.step("walk to kitchen", rng).observation
 'Observation: '
@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from spa_gym.envs.virtualhome import executor
-from spa_gym.envs.virtualhome.executor import ARITY, GrabRecords, PutOffCrash, close_to, held_objects, room_of
+from spa_gym.envs.virtualhome.executor import (ARITY, GrabRecords, PutOffCrash, close_to, held_objects,
+                                               inside_closed, room_of)
 from spa_gym.envs.virtualhome.graph import EnvGraph
 from spa_gym.envs.virtualhome.text import (ERROR_INPUT, NOTHING_HAPPENS, ScriptLine, format_command, observe,
-                                           parse_command, visible)
+                                           parse_command)
 
 _WALK_ACTIONS = frozenset({"WALK", "RUN", "FIND"})
 _NOT_WALK_TARGETS = frozenset({"Characters", "Walls", "Ceiling", "Floor"})
@@ -175,7 +176,7 @@ class World:
 
     # ------------------------------------------------------------------ admissible commands
     def _room_nodes(self, room: int) -> list[int]:
-        """Nodes transitively INSIDE ``room`` and visible, sorted by id."""
+        """Nodes transitively INSIDE ``room`` (closed containers' contents included), sorted by id."""
         g = self.graph
         seen, frontier = {room}, [room]
         while frontier:
@@ -187,12 +188,13 @@ class World:
                         nxt.append(s)
             frontier = nxt
         seen.discard(room)
-        return sorted(n for n in seen if visible(g, n, room))
+        return sorted(seen)
 
     def admissible_commands(self) -> list[str]:
         """Commands that would execute now, in a fixed order: walks to rooms, walks to objects in this room,
-        then verbs on close or held objects, then two-object puts and pours, then posture commands.
-        Bounded by the room's contents (typically 30-120 commands)."""
+        then verbs on close or held objects, then two-object puts and pours, then ``stand up``.
+        Bounded by the room's contents (typically 20-80 commands). Walks to other rooms' objects also
+        execute but are not listed; a name whose instance would be a random pick is not listed."""
         g, a = self.graph, self.graph.character_id
         nodes = g.nodes
         room = room_of(g, a)
@@ -204,7 +206,10 @@ class World:
             cmds += [format_command("WALK", c) for c in sorted({nodes[n].class_name for n in room_nodes
                                                                  if nodes[n].category not in _NOT_WALK_TARGETS})]
         held = held_objects(g)
-        near = [n for n in room_nodes if close_to(g, n) and nodes[n].category not in _NOT_WALK_TARGETS]
+        # Walking to an object works wherever it is, so walks are listed for everything in the room (an
+        # object in a closed fridge too: SPA-RL's programs do that); other verbs need it close and reachable.
+        near = [n for n in room_nodes if nodes[n].category not in _NOT_WALK_TARGETS and close_to(g, n)
+                and not inside_closed(g, n)]
         near_classes = sorted({nodes[n].class_name for n in near} | {nodes[h].class_name for h in held})
         resolved: dict[str, int] = {}
         for c in near_classes:
