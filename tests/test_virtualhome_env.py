@@ -122,10 +122,10 @@ def test_step_limit_truncates_and_parse_errors_count():
 def test_garbage_actions_never_raise_and_change_nothing(action):
     env = VirtualHomeEnv(split="test")
     env.reset(seed=0, options={"task_id": 7})
-    before = env.get_state()["world"]["world"]
+    before = env.get_state()["world"]
     obs, reward, terminated, truncated, info = env.step(action)
     assert obs in (NOTHING_HAPPENS, ERROR_INPUT) and reward == 0.0 and not terminated
-    assert not info["action_valid"] and env.get_state()["world"]["world"].graph == before.graph
+    assert not info["action_valid"] and env.get_state()["world"].graph == before.graph
 
 
 def test_same_seed_and_task_give_the_same_episode_in_another_process():
@@ -147,11 +147,11 @@ def test_same_seed_and_task_give_the_same_episode_in_another_process():
 def test_reset_rebuilds_the_graph():
     env = VirtualHomeEnv(split="test", expert=True)
     obs, info = env.reset(seed=0, options={"task_id": 2})
-    first = env.get_state()["world"]["world"].graph
+    first = env.get_state()["world"].graph
     while not info["won"]:
         _, _, _, _, info = env.step(info["expert_action"])
     obs2, _ = env.reset(seed=0, options={"task_id": 2})
-    assert obs2 == obs and env.get_state()["world"]["world"].graph == first
+    assert obs2 == obs and env.get_state()["world"].graph == first
 
 
 def test_get_state_set_state_round_trip_is_exact():

@@ -130,13 +130,18 @@ class VirtualHomeEnv(TextEnv):
         return {"script": self._last_script, "failure_reason": self._last_reason}
 
     def _world_state(self) -> Any:
-        return {"world": self.world.copy(), "script": self._last_script, "reason": self._last_reason}
+        return self.world.copy()
 
     def _restore_world(self, state: Any) -> None:
-        self._world = state["world"].copy()
-        self._last_script, self._last_reason = state["script"], state["reason"]
+        self._world = state.copy()
+
+    def get_state(self) -> dict[str, Any]:
+        state = super().get_state()
+        state["last_command"] = (self._last_script, self._last_reason)  # only for info; not the world
+        return state
 
     def set_state(self, state: dict[str, Any]) -> None:
         super().set_state(state)
         self._task = self._load(self._split, self._task_id)
+        self._last_script, self._last_reason = state.get("last_command", ("", ""))
         self._plan = None
