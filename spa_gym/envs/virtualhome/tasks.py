@@ -40,7 +40,7 @@ SPLIT_HOUSES: dict[str, range] = {"train": range(0, 120), "valid": range(10_000,
                                   "test": range(20_000, 20_030)}
 #: Longest reference plan kept (the episode limit is 40 steps).
 MAX_PLAN = 30
-MANIFEST_PATH = Path(__file__).with_name("data") / f"test_manifest_{TASKS_VERSION}.json"
+MANIFEST_PATH = Path(__file__).with_name(f"test_manifest_{TASKS_VERSION}.json")
 
 Op = tuple  # ("get", x) | ("place", x, y, "ON"/"INSIDE") | ("state", x, STATE) | ("sit"/"lie", seat) | ("do", VERB, *xs)
 
