@@ -46,7 +46,7 @@ class EstimatorTrainingConfig:
     learning_rate: float = 3e-4
     """AdamW learning rate (backbone and head)."""
     head_learning_rate: float | None = None
-    """Learning rate of the scalar head; None uses ``learning_rate``."""
+    """Learning rate of the scalar head; None uses 10 x ``learning_rate`` (a fresh head must move further)."""
     weight_decay: float = 0.01
     """AdamW weight decay."""
     max_grad_norm: float = 1.0
@@ -130,7 +130,8 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
     # ---- optimizer: backbone and head as separate groups (the head usually wants a larger step)
     for p in estimator.backbone.parameters():
         p.requires_grad_(not cfg.freeze_backbone)
-    groups = [{"params": list(estimator.head.parameters()), "lr": cfg.head_learning_rate or cfg.learning_rate}]
+    head_lr = cfg.head_learning_rate if cfg.head_learning_rate is not None else 10 * cfg.learning_rate
+    groups = [{"params": list(estimator.head.parameters()), "lr": head_lr}]
     if not cfg.freeze_backbone:
         groups.append({"params": [p for p in estimator.backbone.parameters() if p.requires_grad],
                        "lr": cfg.learning_rate})

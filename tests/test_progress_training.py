@@ -1,0 +1,91 @@
+"""Training with the SPA objective: it learns, validates, stops early, resumes exactly, fails clearly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from spa_gym.progress.episodes import Episode, NoisyExpertPolicy, collect_episodes
+from spa_gym.progress.estimator import ProgressEstimator
+from spa_gym.progress.toy import CountingEnv
+from spa_gym.progress.training import EstimatorTrainingConfig, evaluate_loss, train_estimator
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny matrices on a shared 2-core machine: more threads only wait
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def model_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("models")
+
+
+def _fresh(model_cache) -> ProgressEstimator:
+    return ProgressEstimator.default(size="tiny", seed=0, device="cpu", cache_dir=model_cache)
+
+
+@pytest.fixture(scope="module")
+def data():
+    # Noisy experts on short tasks: about half the episodes succeed, within a 6-step limit.
+    env = CountingEnv(expert=True, max_steps=6)
+    eps = collect_episodes(env, NoisyExpertPolicy(0.5), 80, seed=0, progress=False)
+    return eps[:60], eps[60:]
+
+
+def test_training_lowers_the_spa_loss(model_cache, data):
+    train, valid = data
+    est = _fresh(model_cache)
+    rewards = np.array([ep.final_reward for ep in valid])
+    assert 0.2 < rewards.mean() < 0.8  # both outcomes present
+    before = evaluate_loss(est, valid)
+    cfg = EstimatorTrainingConfig(epochs=8, batch_size=4, learning_rate=3e-4, patience=0, progress=False)
+    history = train_estimator(est, train, valid, cfg)
+    assert history["epochs_run"] == 8 and len(history["valid_loss"]) == 8
+    assert history["best_valid_loss"] == min(history["valid_loss"])
+    # A constant predictor (the mean reward) scores mean((R - mean)^2); learning beats it.
+    baseline = float(((rewards - rewards.mean()) ** 2).mean())
+    assert history["best_valid_loss"] < 0.5 * min(before, baseline)
+    assert evaluate_loss(est, valid) == pytest.approx(history["best_valid_loss"], abs=1e-5)  # best weights kept
+    sums = np.array([c.sum() for c in est.score_episodes(valid)])
+    assert np.corrcoef(sums, rewards)[0, 1] > 0.5
+
+
+def test_early_stopping(model_cache, data):
+    train, valid = data
+    cfg = EstimatorTrainingConfig(epochs=5, learning_rate=0.0, head_learning_rate=0.0, patience=1, progress=False)
+    history = train_estimator(_fresh(model_cache), train[:6], valid[:4], cfg)
+    assert history["stopped_early"] and history["epochs_run"] == 2 and history["best_epoch"] == 0
+
+
+def test_resume_continues_the_same_run(model_cache, data, tmp_path):
+    train, valid = data[0][:12], data[1][:4]
+    cfg = EstimatorTrainingConfig(epochs=3, batch_size=4, learning_rate=1e-3, patience=0, progress=False)
+    straight = _fresh(model_cache)
+    h_straight = train_estimator(straight, train, valid, cfg)
+
+    first = _fresh(model_cache)
+    train_estimator(first, train, valid, EstimatorTrainingConfig(**{**cfg.__dict__, "epochs": 2}), tmp_path)
+    assert (tmp_path / "checkpoint" / "trainer.pt").is_file() and (tmp_path / "best" / "estimator.json").is_file()
+    resumed = _fresh(model_cache)  # a new process would start from fresh weights too
+    h_resumed = train_estimator(resumed, train, valid, cfg, tmp_path)
+    assert h_resumed["epochs_run"] == 3 and len(h_resumed["train_loss"]) == 3
+    np.testing.assert_allclose(h_resumed["train_loss"], h_straight["train_loss"], rtol=1e-4)
+    for a, b in zip(straight.score_episodes(valid), resumed.score_episodes(valid)):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    loaded = ProgressEstimator.load(tmp_path / "best", device="cpu")
+    np.testing.assert_allclose(loaded.score_steps(valid[0]), resumed.score_steps(valid[0]), atol=1e-5)
+
+
+def test_clear_errors(model_cache):
+    est = _fresh(model_cache)
+    with pytest.raises(ValueError, match="empty"):
+        train_estimator(est, [])
+    with pytest.raises(ValueError, match="zero steps"):
+        train_estimator(est, [Episode("t", "o", [], 1.0)])
+    with pytest.raises(ValueError, match="epochs"):
+        train_estimator(est, [Episode("t", "o", [], 1.0)], config=EstimatorTrainingConfig(epochs=0))
