@@ -80,6 +80,8 @@ def _receptacle_id(cls: str, x: float, y: float, z: float) -> str:
 
 @dataclass(frozen=True)
 class Receptacle:
+    """A piece of furniture or an appliance: its PDDL id, ALFRED class and the agent location serving it."""
+
     id: str
     cls: str
     location: str
@@ -101,6 +103,8 @@ class Thing:
 
 @dataclass(frozen=True)
 class Layout:
+    """A numbered floor plan: its receptacles, fixtures and the agent's start location (``size`` in [0, 1])."""
+
     number: int
     scene_type: str
     size: float
@@ -318,8 +322,8 @@ GOAL_PDDL = {
 # ------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class _Draft:
-    """A drawn game before it is written out as PDDL."""
+class Draft:
+    """A drawn game before it is written out as PDDL: the room, the goal's parameters and the objects."""
 
     layout: Layout
     task_type: str
@@ -404,7 +408,7 @@ def _place_objects(rng: random.Random, layout: Layout, target: str, parent: str,
     return tuple(things)
 
 
-def _draft(split: str, task_id: int, attempt: int) -> _Draft | None:
+def _draft(split: str, task_id: int, attempt: int) -> Draft | None:
     rng = random.Random(ALFWORLD_TASKS.seed_for(split, task_id, attempt))
     task_type = TASK_TYPES[task_id % len(TASK_TYPES)]  # cycling types keeps every split balanced
     scene_type = rng.choice(sorted(T.VALID_SCENES[task_type]))
@@ -419,10 +423,10 @@ def _draft(split: str, task_id: int, attempt: int) -> _Draft | None:
         return None
     template = rng.choice(T.GOAL_TEMPLATES[task_type])
     goal = template.format(obj=obj.lower(), recep=recep.lower(), toggle=toggle.lower())
-    return _Draft(layout, task_type, obj, recep, toggle, objects, goal)
+    return Draft(layout, task_type, obj, recep, toggle, objects, goal)
 
 
-def check_draft(draft: _Draft) -> list[str]:
+def check_draft(draft: Draft) -> list[str]:
     """Static checks that a drawn game can be won; returns the problems found (empty when fine)."""
     problems = []
     lay, task = draft.layout, draft.task_type
@@ -449,7 +453,7 @@ def check_draft(draft: _Draft) -> list[str]:
     return problems
 
 
-def write_problem(draft: _Draft, name: str) -> str:
+def write_problem(draft: Draft, name: str) -> str:
     """The PDDL problem text of a drawn game, in the layout of official ``game.tw-pddl`` files."""
     lay = draft.layout
     things = sorted(lay.fixtures + draft.objects, key=lambda t: t.id)
@@ -519,7 +523,7 @@ def display_names(ids) -> dict[str, str]:
     return dict(sorted(names.items()))
 
 
-def scripted_plan(draft: _Draft, dialect: str = "classic") -> tuple[str, ...]:
+def scripted_plan(draft: Draft, dialect: str = "classic") -> tuple[str, ...]:
     """A straightforward winning command sequence for a drawn game (the walkthrough of its game file).
 
     It goes to where the target lies, opens what is closed, takes it, uses the appliance or the lamp,
@@ -571,7 +575,7 @@ def scripted_plan(draft: _Draft, dialect: str = "classic") -> tuple[str, ...]:
     return tuple(plan)
 
 
-def draw_game(split: str, task_id: int, attempt: int = 0) -> tuple[GameSpec, _Draft] | None:
+def draw_game(split: str, task_id: int, attempt: int = 0) -> tuple[GameSpec, Draft] | None:
     """Draw attempt ``attempt`` of a task, before the engine checks; None when the static checks reject it.
 
     :func:`make_game` is what users want; this is the fast first half, for tools that scan whole splits.
@@ -623,7 +627,7 @@ def engine_check(game: GameSpec) -> str | None:
 
 
 @lru_cache(maxsize=8192)
-def _generate(split: str, task_id: int) -> tuple[GameSpec, _Draft]:
+def _generate(split: str, task_id: int) -> tuple[GameSpec, Draft]:
     ALFWORLD_TASKS.check(split, task_id)
     for attempt in range(MAX_ATTEMPTS):
         drawn = draw_game(split, task_id, attempt)

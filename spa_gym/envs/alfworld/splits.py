@@ -33,8 +33,9 @@ SPLIT_SIZES = {"train": 3553, "valid": 140, "test": 140, "test_unseen": 134}
 
 ALFWORLD_TASKS = TaskSet(family="alfworld", version=VERSION, sizes=SPLIT_SIZES)
 
-#: Held-out floor plans, three per room (ALFRED's unseen-validation rooms 10, 219, 308 and 424 among them).
-UNSEEN_LAYOUTS = frozenset({5, 10, 25, 205, 219, 224, 308, 313, 323, 411, 424, 429})
+#: Held-out floor plans: per room a small, a medium and a large one (7 to 34 receptacles), ALFRED's
+#: unseen-validation rooms 10, 219, 308 and 424 among them.
+UNSEEN_LAYOUTS = frozenset({8, 10, 18, 213, 219, 226, 307, 308, 330, 423, 424, 425})
 
 MANIFEST_DIR = Path(__file__).parent / "manifests"
 #: Splits whose task list is fixed and versioned.
