@@ -231,6 +231,28 @@ def test_heat_cool_clean_work_on_closed_appliances_and_examine_says_so():
     assert play(g, "examine apple 1") == "This is a hot and clean apple 1."
 
 
+@pytest.mark.parametrize("flags,text", [
+    ((), "There's nothing special about apple 1."),
+    (("hot",), "This is a hot apple 1."), (("cool",), "This is a cold apple 1."), (("clean",), "This is a clean apple 1."),
+    (("hot", "clean"), "This is a hot and clean apple 1."), (("cool", "clean"), "This is a cool and clean apple 1."),
+    (("sliced",), "This is a sliced apple 1."), (("sliced", "hot"), "This is a hot sliced apple 1."),
+    (("sliced", "cool"), "This is a cool sliced apple 1."), (("sliced", "clean"), "This is a clean sliced apple 1."),
+    (("sliced", "hot", "clean"), "This is a hot and clean sliced apple 1."),
+    (("sliced", "cool", "clean"), "This is a cool and clean sliced apple 1.")])
+def test_every_examine_object_rule(flags, text):
+    g = game()
+    for flag in flags:
+        getattr(g.state, flag).add("apple_bar_02")
+    assert g.text.examine_object(g.state, "apple_bar_02") == text
+
+
+def test_examine_toggled_lamp_says_on():
+    g = game()
+    assert g.text.examine_object(g.state, "desklamp_bar_01") == "There's nothing special about desklamp 1."
+    g.state.toggled.add("desklamp_bar_01")
+    assert g.text.examine_object(g.state, "desklamp_bar_01") == "This desklamp 1 is on."
+
+
 def test_only_the_held_object_can_be_examined_unless_strict():
     g = game()
     play(g, "go to countertop 1")
