@@ -469,3 +469,5 @@ def test_textworld_backend_matches_native_and_replays_snapshots():
     assert real.step("open fridge 1")[:4] == after[:4]
     with pytest.raises(ValueError, match="strict"):
         AlfWorldEnv(game_files=[TINY_GAME], backend="textworld", strict=True)
+    with pytest.raises(ValueError, match="expert"):
+        AlfWorldEnv(game_files=[TINY_GAME], backend="textworld", expert=True)

@@ -128,7 +128,8 @@ class AlfWorldEnv(TextEnv):
             ``help``). Official game files carry their own wording, which wins.
         expert: add ``info["expert_action"]``, the next command of the native optimal expert.
         max_steps: step limit (SPA-RL uses 40, verl-agent 50).
-        game_files: official ``game.tw-pddl`` (or ``.gz``) paths to play instead of generated tasks.
+        game_files: official ``game.tw-pddl`` (or ``.gz``) paths (or :class:`GameSpec` records) to play
+            instead of generated tasks.
         backend: "native" (this engine) or "textworld" (the real alfworld/textworld engine, optional extra).
         strict: fix the original's quirks Q1, Q2, Q3, Q5, Q6 (native backend only); default reproduces them.
         render_mode: "ansi" or "human".
@@ -143,8 +144,11 @@ class AlfWorldEnv(TextEnv):
             raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
         if strict and backend != "native":
             raise ValueError("strict=True changes the game; the textworld backend only plays the original")
+        if expert and backend != "native":
+            raise ValueError("expert=True needs the native backend (the expert plans on the native state)")
         self.dialect, self.backend, self.strict = dialect, backend, strict
         self._specs: list[GameSpec] | None = None
+        self._paths: list[Path | None] = []
         if game_files is not None:
             from spa_gym.envs.alfworld.game_files import load_game_file
 
@@ -152,6 +156,7 @@ class AlfWorldEnv(TextEnv):
             if not files:
                 raise ValueError("game_files is empty")
             self._specs = [f if isinstance(f, GameSpec) else load_game_file(f) for f in files]
+            self._paths = [None if isinstance(f, GameSpec) else Path(f) for f in files]
             digest = hashlib.sha256("\n".join(s.problem for s in self._specs).encode()).hexdigest()[:16]
             self._tasks = TaskSet("alfworld-files", digest, {split: len(self._specs)})
         else:
@@ -189,9 +194,11 @@ class AlfWorldEnv(TextEnv):
         if self.backend == "native":
             self._game = NativeGame(spec, strict=self.strict)
         else:
-            from spa_gym.envs.alfworld.textworld_backend import TextWorldGame
+            from spa_gym.envs.alfworld.textworld_backend import TextWorldGame, load_official
 
-            self._game = TextWorldGame(spec)
+            # An official file plays as it is (its own domain and grammar); generated specs get alfworld's.
+            path = self._paths[task_id] if self._paths else None
+            self._game = load_official(path) if path is not None else TextWorldGame(spec)
         self._spec, self._key = spec, (split, task_id)
         self._planner = None
 
@@ -226,8 +233,6 @@ class AlfWorldEnv(TextEnv):
         return self._spec.goal, self._spec.task_type
 
     def _expert_action(self) -> str | None:
-        if self.backend != "native":
-            raise ValueError("expert=True needs the native backend (the expert plans on its state)")
         from spa_gym.envs.alfworld.expert import Expert
 
         if self._planner is None:
