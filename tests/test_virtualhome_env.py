@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -140,7 +141,7 @@ def test_same_seed_and_task_give_the_same_episode_in_another_process():
         "        out.append(env.step(cmd)[0])\n"
         "print(json.dumps(out))\n")
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                           env={"PYTHONHASHSEED": str(h), "PATH": ""}).stdout for h in (1, 2)]
+                           env={**os.environ, "PYTHONHASHSEED": str(h)}).stdout for h in (1, 2)]
     assert runs[0] == runs[1] and len(json.loads(runs[0])) == 12
 
 

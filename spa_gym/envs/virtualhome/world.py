@@ -63,12 +63,12 @@ class World:
     graph: EnvGraph
     object_ids: dict[str, int] = field(default_factory=dict)
     strict: bool = False
-    specific_objects: dict[str, int] = field(default_factory=dict)
+    specific_objects: dict[str, int] | None = None  # None: start from ``object_ids`` (a new episode)
     last_obj_id: int = -1
     records: GrabRecords = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not self.specific_objects:
+        if self.specific_objects is None:
             self.specific_objects = {c: i for c, i in self.object_ids.items() if i in self.graph.nodes}
 
     def copy(self) -> "World":
