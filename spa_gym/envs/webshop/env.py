@@ -1,7 +1,8 @@
 """`WebShopEnv`: WebShop's text shopping task as a Gymnasium environment, offline.
 
 >>> import tempfile
->>> env = WebShopEnv(num_products=300, expert=True, cache_dir=tempfile.mkdtemp())
+>>> cache = tempfile.TemporaryDirectory()
+>>> env = WebShopEnv(num_products=300, expert=True, cache_dir=cache.name)
 >>> obs, info = env.reset(seed=0, options={"split": "test", "task_id": 0})
 >>> obs.startswith("WebShop [SEP] Instruction: [SEP] ")
 True
@@ -9,6 +10,7 @@ True
 ...     obs, reward, terminated, truncated, info = env.step(info["expert_action"])
 >>> reward, terminated, obs.startswith("Thank you for shopping with us!")
 (1.0, True, True)
+>>> cache.cleanup()
 """
 
 from __future__ import annotations
