@@ -191,12 +191,14 @@ def plan_into(planner: Planner, goal: Goal) -> None:
     for _ in range(3):  # a later step can undo an earlier one (e.g. opening a goal container): re-check
         if goal.satisfied(g):
             return
-        for x, rel, y in sorted(goal.required_edges):
-            if not g.has_edge(x, rel, y):
-                planner.place(x, y, rel)
+        # Pick things up first: grabbing X also unlinks whatever is ON or INSIDE X, so putting something
+        # into an object that still has to be picked up would be undone.
         for x, rel, y in sorted(goal.forbidden_edges):
             if g.has_edge(x, rel, y):
                 planner.get(x)
+        for x, rel, y in sorted(goal.required_edges):
+            if not g.has_edge(x, rel, y):
+                planner.place(x, y, rel)
         for node, target in sorted(goal.node_states.items()):
             if node == char:
                 continue

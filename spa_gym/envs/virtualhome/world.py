@@ -31,7 +31,8 @@ from spa_gym.envs.virtualhome.text import (ERROR_INPUT, NOTHING_HAPPENS, ScriptL
 _WALK_ACTIONS = frozenset({"WALK", "RUN", "FIND"})
 _NOT_WALK_TARGETS = frozenset({"Characters", "Walls", "Ceiling", "Floor"})
 #: Verbs listed in ``admissible_commands`` for a close or held object, in this order. Verbs with no
-#: effect on the graph (touch, push, greet, ...) are left out to keep the list short and useful.
+#: effect on the graph (touch, push, greet, ...) are left out to keep the list short and useful; so are
+#: cleaning what is not dirty and puts onto non-surfaces or into non-containers (all still execute).
 LISTED_VERBS: tuple[str, ...] = ("GRAB", "OPEN", "CLOSE", "SWITCHON", "SWITCHOFF", "PLUGIN", "PLUGOUT", "SIT",
                                  "LIE", "WASH", "WIPE", "DRINK", "READ", "EAT", "CUT", "TURNTO", "WATCH",
                                  "PUTON", "DROP")
@@ -43,7 +44,10 @@ _VERB_NEEDS: dict[str, frozenset[str]] = {
     "READ": frozenset({"READABLE"}), "EAT": frozenset({"EATABLE"}), "CUT": frozenset({"CUTTABLE"}),
     "TURNTO": frozenset({"LOOKABLE"}), "WATCH": frozenset({"LOOKABLE"}), "PUTON": frozenset({"CLOTHES"}),
     "WASH": frozenset({"GRABBABLE", "BODY_PART", "SURFACES", "RECIPIENT"}), "WIPE": frozenset({"SURFACES"}),
+    "PUTBACK": frozenset({"SURFACES"}), "PUTIN": frozenset({"CONTAINERS", "RECIPIENT"}),
+    "POUR": frozenset({"RECIPIENT"}),
 }
+_ONLY_IF_DIRTY = frozenset({"WASH", "WIPE"})
 
 
 @dataclass
@@ -222,6 +226,8 @@ class World:
                 need = _VERB_NEEDS.get(verb)
                 if need is not None and not (need & props):
                     continue
+                if verb in _ONLY_IF_DIRTY and "DIRTY" not in nodes[node].states:
+                    continue
                 try:
                     if executor.check(g, verb, [node], self.records, self.strict) is None:
                         cmds.append(format_command(verb, c))
@@ -233,6 +239,8 @@ class World:
                 if node == h:
                     continue
                 for verb in ("PUTBACK", "PUTIN", "POUR"):
+                    if not (_VERB_NEEDS[verb] & nodes[node].properties):
+                        continue
                     if executor.check(g, verb, [h, node], self.records, self.strict) is None:
                         cmds.append(format_command(verb, hc, c))
         if posture:
