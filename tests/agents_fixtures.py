@@ -33,5 +33,5 @@ def sft_toy_dir(tiny_model_dir, tmp_path_factory) -> Path:
 
     policy = LLMPolicy.from_pretrained(tiny_model_dir, max_new_tokens=4)
     samples, _ = expert_samples(toy_env, [("train", i) for i in range(8)], policy.prompt_config)
-    train_sft(policy, samples, SFTConfig(epochs=4, learning_rate=3e-3, batch_size=8))
+    train_sft(policy, samples, SFTConfig(epochs=8, learning_rate=1e-2, batch_size=8))
     return policy.save_pretrained(tmp_path_factory.mktemp("sft-toy") / "model")

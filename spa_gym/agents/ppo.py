@@ -80,16 +80,20 @@ class PPOConfig:
 # ---------------------------------------------------------------------------------------- rewards
 def turn_rewards(episodes: Sequence[Episode], mode: str, estimator: Any = None, alpha: float = 1.0,
                  beta: float = 0.5) -> list[list[float]]:
-    """Per-step rewards of each episode under ``mode`` (see :data:`REWARD_MODES`)."""
-    if mode == "sparse":
-        # The env's own reward is already sparse: everything arrives on the final step.
-        return [[float(s.reward) for s in ep.steps] for ep in episodes]
+    """Per-step rewards of each episode under ``mode`` (see :data:`REWARD_MODES`).
+
+    >>> from spa_gym.progress.episodes import Step
+    >>> ep = Episode("t", "o", [Step("a", "x", True), Step("b", "y", False, 1.0)], 1.0, True)
+    >>> turn_rewards([ep], "sparse"), turn_rewards([ep], "grounding", beta=0.5)
+    ([[0.0, 1.0]], [[0.5, 1.0]])
+    """
     if mode == "spa" and estimator is None:
         raise ValueError("reward mode 'spa' needs a progress estimator (fit one first: spa-gym fit-estimator)")
-    from spa_gym.wrappers.redistribution import redistribute
+    from spa_gym.wrappers.redistribution import redistribute_batch
 
-    return [[float(r) for r in redistribute(ep, mode, estimator=estimator, alpha=alpha, beta=beta)]
-            for ep in episodes]
+    # The estimator scores all episodes of the iteration in batches (its forward pass is the cost here).
+    return [[float(r) for r in rewards]
+            for rewards in redistribute_batch(episodes, mode, estimator=estimator, alpha=alpha, beta=beta)]
 
 
 def episode_advantages(rewards: np.ndarray, values: np.ndarray, turn_end: np.ndarray, gamma: float,

@@ -4,6 +4,7 @@ A prompt is a list of chat messages::
 
     system     the instruction (and, optionally, a one-shot example played by our expert)
     user       the first observation (it names the task), plus a note when earlier steps are cut
+               (the system turn is left out with ``instruction=False``)
     assistant  reply 1          ┐
     user       observation 1    │ the last ``history_turns`` exchanges, verbatim
     ...                         ┘
@@ -12,7 +13,8 @@ A prompt is a list of chat messages::
 **Truncation policy.** The first observation is always kept, because it describes the room and the
 goal; after it only the last ``history_turns`` (reply, observation) exchanges are kept and the
 cut is said out loud (``(4 earlier steps are not shown.)``), so the model knows the history is
-partial. Each observation is cut to ``max_observation_chars`` characters. Prompts therefore grow
+partial. Each later observation is cut to ``max_observation_chars`` characters (the first one to
+``max_first_observation_chars``; the goal sentence is re-added if the cut lost it). Prompts therefore grow
 to a bound instead of with the episode, which keeps generation and PPO updates cheap.
 
 >>> cfg = PromptConfig(history_turns=1)
@@ -51,15 +53,17 @@ class PromptConfig:
 
     reply_style: str = "action"  # "action": the reply is the command; "thought": "Thought: ...\nAction: ..."
     history_turns: int = 3  # most recent (reply, observation) exchanges kept verbatim
-    max_observation_chars: int = 700  # longer observations are cut, with " ..." at the cut
+    max_observation_chars: int = 400  # later observations longer than this are cut, with " ..." at the cut
+    max_first_observation_chars: int = 1500  # the first one (room and goal) gets a larger budget
     show_admissible: bool = False  # list the admissible commands under the newest observation
     one_shot: str = ""  # an example episode (see one_shot_example) appended to the instruction
+    instruction: bool = True  # False drops the system turn (a model trained from scratch gains nothing from it)
 
     def __post_init__(self) -> None:
         if self.reply_style not in REPLY_RULES:
             raise ValueError(f"reply_style must be one of {sorted(REPLY_RULES)}, got {self.reply_style!r}")
-        if self.history_turns < 0 or self.max_observation_chars < 20:
-            raise ValueError("history_turns must be >= 0 and max_observation_chars >= 20")
+        if self.history_turns < 0 or min(self.max_observation_chars, self.max_first_observation_chars) < 20:
+            raise ValueError("history_turns must be >= 0 and the observation limits >= 20 characters")
 
 
 def _cut(text: str, limit: int) -> str:
@@ -81,14 +85,16 @@ def build_messages(task: str, first_observation: str, history: Sequence[tuple[st
     system = INSTRUCTION.format(reply_rule=REPLY_RULES[config.reply_style])
     if config.one_shot:
         system += "\n\nHere is an example of a finished task.\n" + config.one_shot
-    first = _cut(first_observation.strip(), config.max_observation_chars)
+    first = _cut(first_observation.strip(), config.max_first_observation_chars)
+    # Checked after the cut: the goal must survive it.
     if task and task.rstrip(".") not in first:
         first = f"Your task is to: {task.rstrip('.')}.\n{first}"
     kept = list(history[len(history) - config.history_turns:]) if config.history_turns else []
     omitted = len(history) - len(kept)
     if omitted:
         first += f"\n({omitted} earlier step{'s are' if omitted > 1 else ' is'} not shown.)"
-    messages = [{"role": "system", "content": system}, {"role": "user", "content": first}]
+    messages = [{"role": "system", "content": system}] if config.instruction or config.one_shot else []
+    messages.append({"role": "user", "content": first})
     for reply, observation in kept:
         messages.append({"role": "assistant", "content": reply})
         messages.append({"role": "user", "content": _cut(observation.strip(), config.max_observation_chars)})
