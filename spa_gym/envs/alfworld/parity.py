@@ -1,8 +1,9 @@
 """Side-by-side replay of two ALFWorld engines: the tools behind the parity test and the speed benchmark.
 
-An engine here is anything with ``reset() -> (observation, admissible_commands, won)`` and
-``step(command) -> (observation, won, admissible_commands)``; :class:`Transcript` records one episode
-of it. :class:`CommandMixer` chooses the next command of a seeded walk: mostly admissible commands,
+An engine here is one loaded game of either engine — a native ``NativeGame`` or a real-engine
+``TextWorldGame``: ``reset() -> (observation, info)`` with ``info["admissible_commands"]`` and
+``info["won"]``, and ``step(command) -> (observation, won, admissible_commands)``. :class:`Transcript`
+records one episode of it. :class:`CommandMixer` chooses the next command of a seeded walk: mostly admissible commands,
 and a share of inadmissible ones — junk, near misses of admissible commands, and well-formed commands
 about the wrong object or a closed receptacle — the cases where engines are most likely to disagree.
 
@@ -32,7 +33,7 @@ _GO = re.compile(r"^go to (.+)$")
 class Engine(Protocol):
     """What :func:`replay` drives: one loaded game of either engine."""
 
-    def reset(self) -> tuple[str, list[str], bool]: ...
+    def reset(self) -> tuple[str, dict]: ...
 
     def step(self, command: str) -> tuple[str, bool, list[str]]: ...
 
@@ -98,9 +99,10 @@ class CommandMixer:
             command = self.rng.choice(admissible)
             # Surrounding blanks are stripped by the original: still the same admissible command.
             return f"  {command} " if self.rng.random() < 0.05 else command
-        return self._invalid(admissible)
+        return self.invalid(admissible)
 
-    def _invalid(self, admissible: list[str]) -> str:
+    def invalid(self, admissible: list[str]) -> str:
+        """A command that is most likely inadmissible here (a near miss can happen to be admissible)."""
         rng = self.rng
         kind = rng.random()
         if kind < 0.15:
@@ -132,7 +134,8 @@ def replay(engine: Engine, game: str, choose: Callable[[str, list[str], int], st
 
     The walk stops at the first win too (the original env is done then).
     """
-    observation, admissible, won = engine.reset()
+    observation, info = engine.reset()
+    admissible, won = info["admissible_commands"], info["won"]
     transcript = Transcript(game, observation, list(admissible), won)
     for t in range(max_steps):
         if won:
@@ -173,26 +176,6 @@ def first_difference(a: Transcript, b: Transcript) -> str | None:
     return None
 
 
-def real_engine(path_or_spec: object) -> Engine:
-    """The real engine (needs the ``textworld`` extra) on a game file path or a :class:`GameSpec`."""
-    from spa_gym.envs.alfworld import textworld_backend as tb
-
-    game = tb.load_official(path_or_spec) if isinstance(path_or_spec, str) else tb.TextWorldGame(path_or_spec)
-    return _RealEngine(game)
-
-
-class _RealEngine:
-    def __init__(self, game: object) -> None:
-        self.game = game
-
-    def reset(self) -> tuple[str, list[str], bool]:
-        observation, info = self.game.reset()
-        return observation, info["admissible_commands"], info["won"]
-
-    def step(self, command: str) -> tuple[str, bool, list[str]]:
-        return self.game.step(command)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Record the real engine's transcripts of game files: each walkthrough, then seeded random walks."""
     import argparse
@@ -207,11 +190,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    from spa_gym.envs.alfworld.textworld_backend import load_official
+
     for path in args.game_files:
         name = pathlib.Path(path).parent.name
-        engine = real_engine(path)
-        walkthrough = engine.game.data.get("walkthrough") or []
-        dialect = "v04" if "move {o} to {r}" in engine.game.data["grammar"] else "classic"
+        engine = load_official(path)
+        walkthrough = engine.data.get("walkthrough") or []
+        dialect = "v04" if "move {o} to {r}" in engine.data["grammar"] else "classic"
         episodes = {"walkthrough": replay(engine, name, lambda o, a, t: walkthrough[t] if t < len(walkthrough) else None,
                                           max_steps=len(walkthrough)).to_json()}
         for seed in range(args.walks):

@@ -1,0 +1,168 @@
+"""Parity of the native ALFWorld engine with the real one (alfworld 0.4.2 + textworld 1.7.0, PDDL backend).
+
+Each game is played once on the native engine — a seeded random walk that mixes admissible commands with
+inadmissible ones (junk, near misses, wrong objects, closed receptacles), then the native expert to the
+win with more inadmissible commands slipped in — and the same command list is replayed on the real
+engine. Observations, sorted admissible commands and ``won`` must agree at every step. Games whose
+random prefix is empty replay the expert plan from the start.
+
+Needs the ``textworld`` extra; skipped without it. The real engine is slow (0.1-4 s per reset, 15-100 ms
+per step), so walks are short and every game is its own test (pytest-xdist spreads them).
+Set ``SPA_GYM_PARITY_LOG=path`` to append every mismatch to a file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from spa_gym.envs.alfworld import textworld_backend as tb
+
+if not tb.is_available():
+    pytest.skip(f"the real ALFWorld engine is not installed: {tb.INSTALL_HINT}", allow_module_level=True)
+
+from spa_gym.envs.alfworld.env import NativeGame  # noqa: E402
+from spa_gym.envs.alfworld.expert import Expert  # noqa: E402
+from spa_gym.envs.alfworld.game import DIALECTS, TASK_TYPES, GameSpec  # noqa: E402
+from spa_gym.envs.alfworld.game_files import load_game_file  # noqa: E402
+from spa_gym.envs.alfworld.generator import make_game  # noqa: E402
+from spa_gym.envs.alfworld.parity import CommandMixer, Transcript, first_difference, replay  # noqa: E402
+
+pytestmark = pytest.mark.textworld
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "alfworld_games"
+SHARED_GAMES = sorted(p.name for p in SHARED.glob("*") if (p / "game.tw-pddl.gz").is_file())
+
+# (split, task_id, dialect, task type): 6 per task type, both wordings, small to large scenes
+# (6-34 receptacles); chosen once from the fixed test manifests, so the list never drifts.
+GENERATED = [
+    ("test", 78, "classic", "pick_and_place_simple"), ("test", 12, "v04", "pick_and_place_simple"),
+    ("test_unseen", 132, "classic", "pick_and_place_simple"), ("test_unseen", 30, "v04", "pick_and_place_simple"),
+    ("test_unseen", 114, "v04", "pick_and_place_simple"), ("test", 30, "classic", "pick_and_place_simple"),
+    ("test_unseen", 31, "classic", "look_at_obj_in_light"), ("test_unseen", 1, "v04", "look_at_obj_in_light"),
+    ("test", 43, "classic", "look_at_obj_in_light"), ("test_unseen", 91, "v04", "look_at_obj_in_light"),
+    ("test", 49, "v04", "look_at_obj_in_light"), ("test", 85, "classic", "look_at_obj_in_light"),
+    ("test", 2, "classic", "pick_clean_then_place_in_recep"), ("test_unseen", 44, "v04", "pick_clean_then_place_in_recep"),
+    ("test_unseen", 62, "classic", "pick_clean_then_place_in_recep"), ("test", 104, "v04", "pick_clean_then_place_in_recep"),
+    ("test_unseen", 116, "v04", "pick_clean_then_place_in_recep"),
+    ("test_unseen", 68, "classic", "pick_clean_then_place_in_recep"),
+    ("test_unseen", 27, "classic", "pick_heat_then_place_in_recep"), ("test_unseen", 45, "v04", "pick_heat_then_place_in_recep"),
+    ("test_unseen", 39, "classic", "pick_heat_then_place_in_recep"), ("test", 51, "v04", "pick_heat_then_place_in_recep"),
+    ("test_unseen", 75, "v04", "pick_heat_then_place_in_recep"), ("test", 3, "classic", "pick_heat_then_place_in_recep"),
+    ("test_unseen", 76, "classic", "pick_cool_then_place_in_recep"), ("test", 118, "v04", "pick_cool_then_place_in_recep"),
+    ("test_unseen", 64, "classic", "pick_cool_then_place_in_recep"), ("test", 52, "v04", "pick_cool_then_place_in_recep"),
+    ("test_unseen", 106, "v04", "pick_cool_then_place_in_recep"), ("test", 28, "classic", "pick_cool_then_place_in_recep"),
+    ("test_unseen", 5, "classic", "pick_two_obj_and_place"), ("test", 11, "v04", "pick_two_obj_and_place"),
+    ("test_unseen", 11, "classic", "pick_two_obj_and_place"), ("test", 119, "v04", "pick_two_obj_and_place"),
+    ("test_unseen", 71, "v04", "pick_two_obj_and_place"), ("test", 29, "classic", "pick_two_obj_and_place"),
+]
+
+#: Share of extra inadmissible commands slipped between the expert's steps.
+P_JUNK_DURING_EXPERT = 0.25
+
+
+def native_walk(game: NativeGame, name: str, seed: int, random_steps: int, max_steps: int) -> Transcript:
+    """Play ``random_steps`` mixed commands, then the expert to the win, interleaved with inadmissible ones."""
+    rng = random.Random(seed)
+    mixer = CommandMixer(rng, game.spec.dialect)
+    expert = Expert(game)
+
+    def choose(observation: str, admissible: list[str], t: int) -> str | None:
+        mixer.observe(observation, admissible)
+        if t < random_steps:
+            return mixer.next(admissible)
+        if rng.random() < P_JUNK_DURING_EXPERT:
+            junk = mixer.invalid(admissible)
+            if junk.strip() not in admissible:  # keep the expert's plan intact
+                return junk
+        return expert.next_action()
+
+    return replay(game, name, choose, max_steps=max_steps)
+
+
+def assert_same(native: Transcript, real: Transcript) -> None:
+    difference = first_difference(real, native)
+    if difference is not None:
+        log = os.environ.get("SPA_GYM_PARITY_LOG")
+        if log:
+            with open(log, "a") as f:
+                f.write(f"\n--- {difference.replace('first ', 'real  ').replace('second', 'native')}\n")
+        pytest.fail(difference.replace("first ", "real  ").replace("second", "native"), pytrace=False)
+
+
+def check_game(spec: GameSpec, real: tb.TextWorldGame, seed: int, random_steps: int, max_steps: int) -> None:
+    native_t = native_walk(NativeGame(spec), spec.name, seed, random_steps, max_steps)
+    commands = [s.command for s in native_t.steps]
+    real_t = replay(real, spec.name, lambda obs, adm, t: commands[t] if t < len(commands) else None,
+                    max_steps=len(commands))
+    try:
+        assert_same(native_t, real_t)
+    finally:
+        real.close()
+    assert native_t.won, f"{spec.name}: the native expert did not win within {max_steps} steps"
+
+
+@pytest.mark.parametrize("split,task_id,dialect,task_type", GENERATED,
+                         ids=[f"{s}-{i}-{d}" for s, i, d, _ in GENERATED])
+def test_generated_game(split: str, task_id: int, dialect: str, task_type: str) -> None:
+    spec = make_game(split, task_id, dialect)
+    assert spec.task_type == task_type
+    # Every third game replays the expert plan from the very start; the others wander first.
+    random_steps = 0 if task_id % 3 == 0 else 12
+    check_game(spec, tb.TextWorldGame(spec), seed=task_id, random_steps=random_steps, max_steps=40)
+
+
+@pytest.mark.skipif(not SHARED_GAMES, reason=f"no shared ALFWorld game files in {SHARED}")
+@pytest.mark.parametrize("name", SHARED_GAMES or ["none"])
+def test_shared_game_file(name: str) -> None:
+    path = SHARED / name / "game.tw-pddl.gz"
+    spec = load_game_file(path)
+    check_game(spec, tb.load_official(str(path)), seed=len(name), random_steps=10, max_steps=45)
+
+
+def test_generated_games_cover_every_task_type_in_both_wordings() -> None:
+    assert {(d, t) for _, _, d, t in GENERATED} == {(d, t) for d in DIALECTS for t in TASK_TYPES}
+    assert len(GENERATED) >= 30
+
+
+@pytest.mark.skipif(not SHARED_GAMES, reason=f"no shared ALFWorld game files in {SHARED}")
+def test_classic_logic_is_the_official_211_logic() -> None:
+    domain, grammar = tb.classic_logic()
+    for name in [n for n in SHARED_GAMES if n.endswith("_211")]:
+        data = json.loads(gzip.decompress((SHARED / name / "game.tw-pddl.gz").read_bytes()))
+        sentence = load_game_file(SHARED / name / "game.tw-pddl.gz").goal
+        assert data["pddl_domain"] == domain, name
+        assert data["grammar"] == grammar.replace("UNKNOWN GOAL", sentence), name
+
+
+def test_game_file_written_for_a_spec(tmp_path: Path) -> None:
+    spec = make_game("test", 78, "v04")
+    argv = list(sys.argv)
+    game = tb.TextWorldGame(spec, workdir=tmp_path)
+    assert sys.argv == argv  # Fast Downward's translator rewrites sys.argv; the backend puts it back
+    data = json.loads((tmp_path / "game.tw-pddl").read_text())
+    assert data["solvable"] is True and data["pddl_problem"] == spec.problem
+    assert f"Your task is to: {spec.goal}." in data["grammar"] and "UNKNOWN GOAL" not in data["grammar"]
+    assert data["walkthrough"] == list(spec.walkthrough)
+    obs, info = game.reset()
+    assert obs.endswith(f"Your task is to: {spec.goal}.") and "help" in info["admissible_commands"]
+    for command in spec.walkthrough:
+        obs, won, admissible = game.step(command)
+    assert won and sys.argv == argv
+    game.close()
+
+
+def test_unreadable_game_file_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "game.tw-pddl"
+    bad.write_text("{not json")
+    with pytest.raises(ValueError, match="game.tw-pddl"):
+        tb.load_official(str(bad))
+    bad.write_text(json.dumps({"pddl_domain": "(define)", "grammar": ""}))
+    with pytest.raises(ValueError, match="lacks pddl_problem"):
+        tb.load_official(str(bad))
