@@ -19,7 +19,9 @@ What the adapter decides (TextWorld does not say these itself):
 
 from __future__ import annotations
 
+import contextlib
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +57,16 @@ def make_textworld_game(out_dir: str | os.PathLike, seed: int = 0, *, nb_rooms: 
 
 def _safe_command(action: str) -> str:
     """What the Z-machine interpreter can take: one line of printable ASCII, no backslash (its escape
-    character, which breaks the game), at most 200 characters. No admissible command is changed by it."""
-    return "".join(c if " " <= c <= "~" and c != "\\" else " " for c in action)[:200]
+    character, which breaks the game), at most 190 characters (Jericho cuts at 198 bytes). No admissible command is changed by it."""
+    return "".join(c if " " <= c <= "~" and c != "\\" else " " for c in action)[:190]
+
+
+@contextlib.contextmanager
+def _quiet() -> Any:
+    # Jericho warns on every reset/step that it cannot list valid actions itself; TextWorld lists them.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Unable to find valid actions")
+        yield
 
 
 class TextWorldEnv(gym.Env[str, str]):
@@ -98,7 +108,8 @@ class TextWorldEnv(gym.Env[str, str]):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict]:
         super().reset(seed=seed)  # the game is deterministic; the seed only seeds self.np_random
-        self._state = self._env.reset()
+        with _quiet():
+            self._state = self._env.reset()
         self._steps, self._done = 0, False
         self._obs = to_charset(f"{self._state.objective}\n\n{self._state.description}".strip())
         return self._obs, self._info(True)
@@ -111,7 +122,8 @@ class TextWorldEnv(gym.Env[str, str]):
         action = _safe_command(str(action))
         valid = action.strip().lower() in {c.lower() for c in self._state.admissible_commands or []}
         before = self._state.score
-        self._state, _, game_over = self._env.step(action)
+        with _quiet():
+            self._state, _, game_over = self._env.step(action)
         self._steps += 1
         self._obs = to_charset(self._state.feedback.strip().rstrip(">").strip())
         terminated = bool(game_over or self._state.won or self._state.lost)
