@@ -8,7 +8,7 @@ It is saved as an ordinary Hugging Face model folder (``config.json``, ``model.s
 The tokenizer ships in the package (``assets/tokenizer.json``); :func:`rebuild_tokenizer_asset`
 regenerates it from expert and random rollouts of the registered environments::
 
-    python -m spa_gym.progress.small_model --rebuild-tokenizer
+    python -m spa_gym.progress --rebuild-tokenizer
 
 >>> import tempfile
 >>> from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -84,7 +84,7 @@ def load_tokenizer(path: str | os.PathLike = TOKENIZER_ASSET) -> Any:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"tokenizer file not found: {path} (rebuild it: "
-                                "python -m spa_gym.progress.small_model --rebuild-tokenizer)")
+                                "python -m spa_gym.progress --rebuild-tokenizer)")
     tok = PreTrainedTokenizerFast(tokenizer_file=str(path), **SPECIAL_TOKENS,
                                   additional_special_tokens=list(ROLE_TOKENS))
     tok.chat_template = CHAT_TEMPLATE
