@@ -65,10 +65,13 @@ GENERATED = [
 
 #: Share of extra inadmissible commands slipped between the expert's steps.
 P_JUNK_DURING_EXPERT = 0.25
+#: Share of detours (admissible commands off the plan: close, take, examine...) in walks with a random prefix.
+P_DETOUR_DURING_EXPERT = 0.15
 
 
 def native_walk(game: NativeGame, name: str, seed: int, random_steps: int, max_steps: int) -> Transcript:
-    """Play ``random_steps`` mixed commands, then the expert to the win, interleaved with inadmissible ones."""
+    """Play ``random_steps`` mixed commands, then the expert to the win, interleaved with inadmissible ones
+    (and, after a random prefix, with detours: admissible non-"go to" commands, after which the expert replans)."""
     rng = random.Random(seed)
     mixer = CommandMixer(rng, game.spec.dialect)
     expert = Expert(game)
@@ -77,6 +80,9 @@ def native_walk(game: NativeGame, name: str, seed: int, random_steps: int, max_s
         mixer.observe(observation, admissible)
         if t < random_steps:
             return mixer.next(admissible)
+        detours = [c for c in admissible if not c.startswith("go to ")]
+        if random_steps and detours and rng.random() < P_DETOUR_DURING_EXPERT:
+            return rng.choice(detours)
         if rng.random() < P_JUNK_DURING_EXPERT:
             junk = mixer.invalid(admissible)
             if junk.strip() not in admissible:  # keep the expert's plan intact
@@ -124,6 +130,29 @@ def test_shared_game_file(name: str) -> None:
     path = SHARED / name / "game.tw-pddl.gz"
     spec = load_game_file(path)
     check_game(spec, tb.load_official(str(path)), seed=len(name), random_steps=10, max_steps=45)
+
+
+@pytest.mark.parametrize("split,task_id,dialect", [("test", 52, "classic"), ("test_unseen", 1, "v04")])
+def test_open_close_tour(split: str, task_id: int, dialect: str) -> None:
+    """Every openable receptacle: go, examine, take from it closed, open, examine, close, examine."""
+    spec = make_game(split, task_id, dialect)
+    native = NativeGame(spec)
+    _, info = native.reset()
+    targets = [c[len("go to "):] for c in info["admissible_commands"] if c.startswith("go to ")]
+    tour = []
+    for r in targets:
+        native.step(f"go to {r}")
+        if f"open {r}" in native.admissible_commands():
+            things = [c.split(" from ")[0][5:] for c in native.admissible_commands() if c.startswith("take ")]
+            tour += [f"go to {r}", f"examine {r}", f"take {(things or ['apple 1'])[0]} from {r}", f"open {r}",
+                     f"examine {r}", f"open {r}", f"close {r}", f"examine {r}", f"close {r}"]
+    assert tour.count("close") == 0 and len(tour) >= 18  # at least two openable receptacles
+    native_t = replay(NativeGame(spec), spec.name, lambda o, a, t: tour[t] if t < len(tour) else None, len(tour))
+    real = tb.TextWorldGame(spec)
+    try:
+        assert_same(native_t, replay(real, spec.name, lambda o, a, t: tour[t] if t < len(tour) else None, len(tour)))
+    finally:
+        real.close()
 
 
 def test_generated_games_cover_every_task_type_in_both_wordings() -> None:

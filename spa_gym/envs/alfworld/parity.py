@@ -96,7 +96,13 @@ class CommandMixer:
     def next(self, admissible: list[str]) -> str:
         """The next command: admissible with probability ``1 - p_invalid``, else a likely-inadmissible one."""
         if admissible and self.rng.random() >= self.p_invalid:
-            command = self.rng.choice(admissible)
+            if self.rng.random() < 0.5:
+                command = self.rng.choice(admissible)
+            else:
+                # Most admissible commands are "go to"s: half the time pick the verb first, so walks also
+                # open, close, take, put, heat... instead of only touring the room.
+                verb = self.rng.choice(sorted({c.split(" ", 1)[0] for c in admissible}))
+                command = self.rng.choice([c for c in admissible if c.split(" ", 1)[0] == verb])
             # Surrounding blanks are stripped by the original: still the same admissible command.
             return f"  {command} " if self.rng.random() < 0.05 else command
         return self.invalid(admissible)
