@@ -471,3 +471,31 @@ def test_textworld_backend_matches_native_and_replays_snapshots():
         AlfWorldEnv(game_files=[TINY_GAME], backend="textworld", strict=True)
     with pytest.raises(ValueError, match="expert"):
         AlfWorldEnv(game_files=[TINY_GAME], backend="textworld", expert=True)
+
+
+_DIGEST = """
+import hashlib, random, sys
+sys.path.insert(0, {tests!r})
+from test_alfworld_engine import game
+h = hashlib.sha256()
+for task_type in ("look_at_obj_in_light", "pick_two_obj_and_place"):
+    g, rng = game(task_type), random.Random(0)
+    for _ in range(25):
+        cmd = rng.choice(g.admissible_commands())
+        h.update((cmd + g.play(cmd)[0] + "|".join(g.admissible_commands())).encode())
+    from spa_gym.envs.alfworld.expert import Expert
+    h.update(str(Expert(g).next_action()).encode())
+print(h.hexdigest())
+"""
+
+
+def test_episodes_and_expert_are_identical_across_processes_and_hash_seeds():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = _DIGEST.format(tests=str(Path(__file__).parent))
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(runs) == 1 and len(runs.pop().strip()) == 64

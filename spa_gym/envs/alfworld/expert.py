@@ -105,7 +105,7 @@ def candidate_plans(scene: Scene, state: State, params: dict):
         return _drop_options(scene, state, held, first_src_locs)
 
     if lamp_type is not None:  # look_at_obj_in_light
-        lamps = [(l, r) for r in scene.receptacles for l in state.contents.get(r, ())
+        lamps = [(l, r) for r in scene.receptacles for l in sorted(state.contents.get(r, ()))
                  if scene.otype.get(l) == lamp_type and l in scene.toggleable]
         for o in objs:
             for src in sources(o):
