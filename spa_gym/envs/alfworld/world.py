@@ -274,7 +274,3 @@ class Scene:
         elif verb == "slice":
             state.sliced.add(action[1])
         # look, inventory, help, examine_*: no effect on anything the game shows.
-
-    def parents(self, state: State, o: str) -> list[str]:
-        """Receptacles that list ``o`` (two for some objects of official files)."""
-        return [r for r in self.receptacles if o in state.contents.get(r, ())]
