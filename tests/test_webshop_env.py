@@ -224,3 +224,18 @@ def test_catalogue_is_printable_ascii_and_scales():
         assert text.isascii() and text.isprintable()
         assert cat.index_of(p.asin.lower()) == i
     assert cat.index_of("B0NOTREAL!") is None and Catalogue(10, 0).index_of(cat.product(999_999).asin) is None
+
+
+def test_numpy_scoring_equals_bm25s_scoring():
+    import bm25s
+
+    cat = Catalogue(num_products=300, seed=1)
+    docs = list(cat.documents())
+    index = SearchIndex.build(iter(docs), len(docs))
+    tokens = [analyze(d) for d in docs]
+    retriever = bm25s.BM25(k1=0.9, b=0.4, method="lucene")
+    retriever.index(tokens, show_progress=False)
+    for query in ("gluten free potato chips", "navy blue hoodie hoodie", "walnut coffee table 36 inch"):
+        ours = index.scores([index._vocab[t] for t in analyze(query) if t in index._vocab])
+        theirs = retriever.get_scores([t for t in analyze(query) if t in retriever.vocab_dict])
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)

@@ -31,7 +31,7 @@ import numpy as np
 import Stemmer
 
 #: Bump when the analyzer or scoring changes (part of the on-disk cache path).
-INDEX_VERSION = "lucene-bm25-v1"
+INDEX_VERSION = "lucene-bm25-v2"
 #: Results per search (``SEARCH_RETURN_N``) and per page (``PRODUCT_WINDOW``), as in the original.
 SEARCH_RETURN_N = 50
 PRODUCT_WINDOW = 10
@@ -80,11 +80,20 @@ def default_cache_dir() -> Path:
 
 
 class SearchIndex:
-    """A BM25 index over a fixed list of documents; ``search`` returns document numbers, best first."""
+    """A BM25 index over a fixed list of documents; ``search`` returns document numbers, best first.
 
-    def __init__(self, retriever, num_docs: int) -> None:
-        self._retriever = retriever
-        self._vocab: dict[str, int] = retriever.vocab_dict
+    ``bm25s`` computes the per-(document, term) Lucene BM25 weights once, at build time; they are kept as
+    a term-major sparse matrix (``data``/``indices``/``indptr``, the layout ``bm25s`` uses). Scoring a query
+    only sums matrix columns, which plain numpy does on memory-mapped arrays, so loading an index imports
+    neither ``bm25s`` nor scipy (that import alone takes about a second).
+    """
+
+    _ARRAYS = ("data", "indices", "indptr")
+
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, vocab: dict[str, int],
+                 num_docs: int) -> None:
+        self.data, self.indices, self.indptr = data, indices, indptr
+        self._vocab = vocab
         self.num_docs = num_docs
 
     # ------------------------------------------------------------------ building and loading
@@ -103,7 +112,9 @@ class SearchIndex:
             raise ValueError(f"expected {num_docs} documents, got {len(ids)}")
         retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B, method="lucene")
         retriever.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
-        return cls(retriever, num_docs)
+        del ids
+        scores = retriever.scores
+        return cls(scores["data"], scores["indices"], scores["indptr"], dict(retriever.vocab_dict), num_docs)
 
     def save(self, path: Path) -> None:
         """Write the index to ``path`` atomically (a concurrent builder's copy is kept if it wins)."""
@@ -111,7 +122,9 @@ class SearchIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=path.name + ".tmp-", dir=path.parent))
         try:
-            self._retriever.save(str(tmp), show_progress=False)
+            for name in self._ARRAYS:
+                np.save(tmp / f"{name}.npy", getattr(self, name))
+            (tmp / "vocab.json").write_text(json.dumps(self._vocab))
             (tmp / "spa_gym.json").write_text(json.dumps({"num_docs": self.num_docs, "version": INDEX_VERSION}))
             try:
                 os.rename(tmp, path)
@@ -124,19 +137,26 @@ class SearchIndex:
     @classmethod
     def load(cls, path: Path) -> "SearchIndex":
         """Memory-map a saved index (pages are shared with every process that maps it)."""
-        import bm25s
-
-        meta = json.loads((Path(path) / "spa_gym.json").read_text())
-        retriever = bm25s.BM25.load(str(path), mmap=True, show_progress=False)
-        return cls(retriever, int(meta["num_docs"]))
+        path = Path(path)
+        meta = json.loads((path / "spa_gym.json").read_text())
+        arrays = [np.load(path / f"{name}.npy", mmap_mode="r") for name in cls._ARRAYS]
+        return cls(*arrays, json.loads((path / "vocab.json").read_text()), int(meta["num_docs"]))
 
     # ------------------------------------------------------------------ querying
+    def scores(self, term_ids: list[int]) -> np.ndarray:
+        """BM25 score of every document for the query terms (repeated terms count again, as in bm25s)."""
+        scores = np.zeros(self.num_docs, dtype=np.float32)
+        for t in term_ids:
+            start, end = self.indptr[t], self.indptr[t + 1]
+            scores[self.indices[start:end]] += self.data[start:end]  # a column lists each document once
+        return scores
+
     def search(self, query: str, k: int = SEARCH_RETURN_N) -> list[int]:
         """Document numbers of the top ``k`` matches (score > 0), ties broken by document order."""
         term_ids = [self._vocab[t] for t in analyze(query) if t in self._vocab]
         if not term_ids:
             return []
-        scores = np.asarray(self._retriever.get_scores_from_ids(term_ids))
+        scores = self.scores(term_ids)
         matching = np.flatnonzero(scores > 0)
         if len(matching) > k:
             # k-th best score; keep all above it and the earliest documents that tie with it
