@@ -74,7 +74,7 @@ class DemoConfig:
 PRESETS: dict[str, DemoConfig] = {
     "full": DemoConfig(),
     "smoke": DemoConfig(model_size="tiny", sft_tasks=4, explore_tasks=4, explore_per_task=1, eval_tasks=4,
-                        max_new_tokens=8, n_envs=4, sft=SFTConfig(epochs=1, batch_size=8),
+                        max_new_tokens=6, n_envs=4, sft=SFTConfig(epochs=8, learning_rate=1e-2, batch_size=8),
                         estimator=EstimatorConfig(epochs=1, batch_size=4),
                         ppo=PPOConfig(iterations=2, episodes_per_iteration=4, n_envs=4, update_epochs=1,
                                       minibatch_turns=8, grad_accum=1)),
