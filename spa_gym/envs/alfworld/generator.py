@@ -626,7 +626,7 @@ def engine_check(game: GameSpec) -> str | None:
     return None
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)  # ~35 kB a game: bounded, so a worker scanning train stays small
 def _generate(split: str, task_id: int) -> tuple[GameSpec, Draft]:
     ALFWORLD_TASKS.check(split, task_id)
     for attempt in range(MAX_ATTEMPTS):
