@@ -243,7 +243,8 @@ def test_program_parser_and_runner():
     g = task.initial_graph()
     ids = task.object_ids
     lines = [f"[Walk] <{c}> (1.{ids[c]})" for c in ("living_room", "television") if c in ids]
-    text = "Watch TV\nDescription here.\n\n\n" + "\n".join(lines) + "\n[SwitchOn] <television> (1.%d)\n" % ids["television"]
+    lines.append(f"[SwitchOn] <television> (1.{ids['television']})")
+    text = "Watch TV\nDescription here.\n\n\n" + "\n".join(lines) + "\n"
     prog = parse_program("3\nis_off: ('TELEVISION', '1') --> \n" + text.replace("\n[", "\n<char0> ["))
     assert prog.title == "Watch TV" and prog.description == "Description here."
     assert program_commands(prog)[-1] == "switch on television"

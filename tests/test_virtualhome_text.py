@@ -69,7 +69,8 @@ def test_observations_after_success_and_failure_literals():
     assert w.step("walk to kitchen", rng).observation == "Observation: "
     out = w.step("walk to cup", rng)
     # only the agent's own CLOSE targets are described (plus every other node of their classes)
-    assert out.success and out.observation == "Observation: cup is CLEAN, kitchen_counter is CLEAN, cup ON kitchen_counter. "
+    expected = "Observation: cup is CLEAN, kitchen_counter is CLEAN, cup ON kitchen_counter. "
+    assert out.success and out.observation == expected
     out = w.step("grab cup", rng)
     assert out.observation.endswith("You have cup. ") and out.script == f"[GRAB] <cup> ({CUP})"
     assert w.step("walk to the moon", rng).observation == NOTHING_HAPPENS

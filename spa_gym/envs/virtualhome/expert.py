@@ -214,7 +214,8 @@ def plan_into(planner: Planner, goal: Goal) -> None:
                 last_error: PlanError | None = None
                 for seat in _seats(planner.world, wanted[0]):
                     trial = Planner(planner.world.copy(), planner.name_instances, planner.max_commands)
-                    trial.commands, trial.named, trial.keep = list(planner.commands), dict(planner.named), set(planner.keep)
+                    trial.commands, trial.named = list(planner.commands), dict(planner.named)
+                    trial.keep = set(planner.keep)
                     try:
                         trial.rest(seat, wanted[0])
                     except PlanError as exc:

@@ -6,7 +6,8 @@ dataset folder ``programs_processed_precond_nograb_morepreconds`` (or any folder
 under ``executable_programs/**/<name>.txt`` or ``withoutconds/**/<name>.txt``). A task's goal is the
 diff of its initial and final graphs, as for generated tasks.
 
->>> prog = parse_program("Watch TV\\nTurn the TV on.\\n\\n\\n[Walk] <living_room> (1.11)\\n[SwitchOn] <television> (1.243)\\n")
+>>> text = "Watch TV\\nTurn the TV on.\\n\\n\\n[Walk] <living_room> (1.11)\\n[SwitchOn] <television> (1.243)\\n"
+>>> prog = parse_program(text)
 >>> prog.title, prog.lines[1]
 ('Watch TV', ProgramLine(action='SWITCHON', args=(('television', 1, 243),)))
 >>> program_commands(prog)
@@ -184,8 +185,10 @@ class OfficialTasks:
 
     def _program(self, rel: Path) -> Program | None:
         for folder in ("executable_programs", "withoutconds"):
-            candidates = [self.root / folder / rel.with_suffix(".txt")]
-            candidates += list((self.root / folder).rglob(rel.with_suffix(".txt").name)) if (self.root / folder).is_dir() else []
+            base = self.root / folder
+            candidates = [base / rel.with_suffix(".txt")]
+            if base.is_dir():  # the program may sit under another scene's folder
+                candidates += list(base.rglob(rel.with_suffix(".txt").name))
             for c in candidates:
                 if c.is_file():
                     return parse_program(c.read_text(errors="replace"))

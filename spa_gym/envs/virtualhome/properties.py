@@ -85,7 +85,8 @@ PROPERTIES: dict[str, tuple[str, ...]] = {
     # tableware and food
     "cup": _p(_G, "RECIPIENT", "POURABLE", _M), "mug": _p(_G, "RECIPIENT", "POURABLE", _M),
     "water_glass": _p(_G, "RECIPIENT", "POURABLE", _M), "glass": _p(_G, "RECIPIENT", "POURABLE", _M),
-    "plate": _p("SURFACES", _G, "RECIPIENT", _M), "bowl": _p(_G, "RECIPIENT", _M), "pot": _p(_G, "RECIPIENT", "CAN_OPEN", _M),
+    "plate": _p("SURFACES", _G, "RECIPIENT", _M), "bowl": _p(_G, "RECIPIENT", _M),
+    "pot": _p(_G, "RECIPIENT", "CAN_OPEN", _M),
     "pan": _p(_G, "RECIPIENT", _M), "fork": _p(_G, _M), "knife": _p(_G, _M), "spoon": _p(_G, _M),
     "kitchen_knife": _p(_G, _M), "water": _p("DRINKABLE", "POURABLE"),
     "milk": _p(_G, "DRINKABLE", "POURABLE", "CAN_OPEN", _M), "coffee": _p(_G, "DRINKABLE", "POURABLE", _M),
@@ -99,13 +100,15 @@ PROPERTIES: dict[str, tuple[str, ...]] = {
     "toothbrush": _p(_G, "RECIPIENT", _M), "tooth_paste": _p(_G, "POURABLE", "CAN_OPEN", "CREAM", _M),
     "soap": _p(_G, "CREAM", _M), "shampoo": _p(_G, "POURABLE", "CREAM", _M),
     "towel": _p(_G, "COVER_OBJECT", _M), "rag": _p(_G, "RECIPIENT", "COVER_OBJECT", _M),
-    "sponge": _p(_G, _M), "cleaning_solution": _p(_G, "POURABLE", _M), "blanket": _p(_G, "COVER_OBJECT", "HANGABLE", _M),
+    "sponge": _p(_G, _M), "cleaning_solution": _p(_G, "POURABLE", _M),
+    "blanket": _p(_G, "COVER_OBJECT", "HANGABLE", _M),
     "teeth": _p(_G, _M), "brush": _p(_G, _M), "comb": _p(_G, _M),
     # reading and writing
     "book": _p(_G, "CUTTABLE", "CAN_OPEN", "READABLE", "HAS_PAPER", _M),
     "novel": _p(_G, "CUTTABLE", "CAN_OPEN", "READABLE", "HAS_PAPER", _M),
     "newspaper": _p(_G, "CAN_OPEN", "READABLE", "COVER_OBJECT", "HAS_PAPER", _M),
-    "magazine": _p(_G, "CAN_OPEN", "READABLE", "HAS_PAPER", _M), "paper": _p(_G, "CUTTABLE", "READABLE", "HAS_PAPER", _M),
+    "magazine": _p(_G, "CAN_OPEN", "READABLE", "HAS_PAPER", _M),
+    "paper": _p(_G, "CUTTABLE", "READABLE", "HAS_PAPER", _M),
     "pen": _p(_G, _M), "notebook": _p(_G, "READABLE", "HAS_PAPER", _M), "folder": _p(_G, "CAN_OPEN", _M),
     # clothes
     "clothes_shirt": _p(_G, "HANGABLE", "CLOTHES", _M), "clothes_pants": _p(_G, "HANGABLE", "CLOTHES", _M),

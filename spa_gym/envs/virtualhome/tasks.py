@@ -42,7 +42,9 @@ SPLIT_HOUSES: dict[str, range] = {"train": range(0, 120), "valid": range(10_000,
 MAX_PLAN = 30
 MANIFEST_PATH = Path(__file__).with_name(f"test_manifest_{TASKS_VERSION}.json")
 
-Op = tuple  # ("get", x) | ("place", x, y, "ON"/"INSIDE") | ("state", x, STATE) | ("sit"/"lie", seat) | ("do", VERB, *xs)
+#: A high-level operation of a family: ("get", x), ("place", x, y, "ON" or "INSIDE"), ("state", x, STATE),
+#: ("sit", seat), ("lie", seat), or ("do", VERB, *node_ids) for a command run as written.
+Op = tuple
 
 
 @dataclass
@@ -447,7 +449,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("put_groceries_in_fridge", "Put groceries in Fridge", _groceries),
     Family("go_to_sleep", "Go to sleep", _sleep),
     Family("clean", "Clean", _clean),
-    Family("play_games", "Play games", _desk_work("mouse", "plug in the mouse, switch on the computer and sit down to play")),
+    Family("play_games", "Play games",
+           _desk_work("mouse", "plug in the mouse, switch on the computer and sit down to play")),
     Family("vacuum", "Vacuum", _vacuum),
     Family("make_bed", "Make bed", _make_bed),
     Family("turn_off_light", "Turn off light", _light(False)),
