@@ -57,8 +57,8 @@ def main() -> None:
         objects = [g.scene["objects"] for g in games]
         redrawn = sum(g.scene["attempt"] > 0 for g in games)
         rooms = collections.Counter(g.scene["scene_type"] for g in games)
-        print(f"\n{split}: {n} games, {ms_per_game:.1f} ms/game wall, {cpu_ms_per_game:.1f} ms CPU (generate + engine check), "
-              f"{redrawn} re-drawn, {len(hashes[split])} distinct problems, {len(layouts)} layouts "
+        print(f"\n{split}: {n} games, {ms_per_game:.1f} ms/game wall, {cpu_ms_per_game:.1f} ms CPU "
+              f"(generate + engine check), {redrawn} re-drawn, {len(hashes[split])} distinct problems, {len(layouts)} layouts "
               f"(held-out rule {'ok' if held_out_ok else 'BROKEN'})")
         print(f"  rooms: {dict(sorted(rooms.items()))}")
         print(f"  receptacles min/median/max {min(sizes)}/{statistics.median(sizes):g}/{max(sizes)}, "

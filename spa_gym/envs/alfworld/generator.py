@@ -32,6 +32,7 @@ import hashlib
 import random
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 from spa_gym.core import stable_seed
 from spa_gym.envs.alfworld import tables as T
@@ -136,7 +137,8 @@ class _Room:
         return (round(x + r.uniform(-0.4, 0.4), 2), round(y + r.uniform(0.0, 0.3), 2),
                 round(z + r.uniform(-0.4, 0.4), 2))
 
-    def unique(self, make, near=None) -> tuple[str, tuple[float, float, float]]:
+    def unique(self, make: Callable[[float, float, float], str],
+               near: tuple[float, float, float] | None = None) -> tuple[str, tuple[float, float, float]]:
         """A fresh id from ``make(x, y, z)`` (positions are re-drawn until the id is new)."""
         while True:
             pos = self.position(near)
@@ -369,7 +371,8 @@ def _choose_goal(rng: random.Random, task_type: str, layout: Layout) -> tuple[st
 
 def _place_objects(rng: random.Random, layout: Layout, target: str, parent: str, toggle: str,
                    n_target: int) -> tuple[Thing, ...] | None:
-    room = _Room(rng, layout.half_width, layout.half_depth, taken={r.id for r in layout.receptacles} | {f.id for f in layout.fixtures})
+    taken = {r.id for r in layout.receptacles} | {f.id for f in layout.fixtures}
+    room = _Room(rng, layout.half_width, layout.half_depth, taken)
     density = 0.35 + 0.65 * layout.size  # small rooms hold fewer kinds of object
     counts: dict[str, int] = {}
     for cls, p in T.SCENE_OBJECTS[layout.scene_type]:
