@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from spa_gym.envs.virtualhome.executor import ARITY, PutOffCrash, check, close_to, execute, faces, room_of
+from spa_gym.envs.virtualhome.executor import ARITY, PutOffCrash, check, execute, faces, room_of
 from spa_gym.envs.virtualhome.graph import EnvGraph, Node
 from spa_gym.envs.virtualhome.properties import default_states, properties_of
 

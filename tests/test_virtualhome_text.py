@@ -8,8 +8,7 @@ import pytest
 from spa_gym.envs.virtualhome.text import (ERROR_INPUT, NOTHING_HAPPENS, TEMPLATES, ScriptLine, format_command,
                                            parse_command, task_observation)
 from spa_gym.envs.virtualhome.world import World
-from tests.test_virtualhome_executor import (AGENT, BOOK, COUCH, COUNTER, CUP, FRIDGE, KITCHEN, KNIFE, LIVING,
-                                             SHIRT, TABLE, TV, house)
+from tests.test_virtualhome_executor import AGENT, CUP, KITCHEN, KNIFE, LIVING, TABLE, house
 
 
 def test_there_are_42_templates_and_each_one_parses_to_its_action():
