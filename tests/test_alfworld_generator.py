@@ -19,9 +19,9 @@ from spa_gym.envs.alfworld.splits import (
 )
 
 SPLITS = ALFWORLD_TASKS.splits
-#: A sample spanning every split and task type (ids cycle through the six types).
-SAMPLE = [(split, i) for split in SPLITS for i in range(0, 60, 4 if split == "train" else 6)] + \
-         [(split, i) for split in SPLITS for i in range(1, 60, 6)]
+#: 72 tasks spanning every split and, three times each, every task type (types cycle with the id; 5 and 6
+#: are coprime, so a stride of 5 meets them all).
+SAMPLE = [(split, i) for split in SPLITS for i in range(0, 90, 5)]
 
 
 def _atoms(problem: str, pred: str) -> list[tuple[str, ...]]:
@@ -100,13 +100,18 @@ def test_task_types_are_balanced(split):
     assert max(counts.values()) - min(counts.values()) <= 1
 
 
+def test_the_sample_covers_every_split_and_type():
+    covered = collections.Counter((split, make_game(split, i).task_type) for split, i in SAMPLE)
+    assert set(covered) == {(split, t) for split in SPLITS for t in TASK_TYPES}
+
+
 def test_rooms_fit_their_task_types_and_sizes_span_small_to_floorplan():
     for split, i in SAMPLE:
         game = make_game(split, i)
         assert game.scene["scene_type"] in T.VALID_SCENES[game.task_type]
     sizes = [len(get_layout(n).receptacles) for numbers in T.LAYOUT_NUMBERS.values() for n in numbers]
     assert min(sizes) <= 7 and max(sizes) >= 35
-    objects = [make_game("train", i).scene["objects"] for i in range(300)]
+    objects = [d[0].scene["objects"] for i in range(300) if (d := draw_game("train", i)) is not None]
     assert min(objects) <= 12 and max(objects) >= 55
 
 
