@@ -164,3 +164,24 @@ def test_relations_and_states_lists_are_sorted():
     obs = w.step("switch on television", rng).observation
     assert obs == "Observation: hands_both is CLEAN, television is ON and CLEAN and PLUGGED_IN, tvstand is CLEAN, " \
                   "television ON tvstand. "
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_random_walks_admissible_commands_always_execute_and_nothing_raises(strict):
+    # The env turns any exception into SPA-RL's Error Input literal, so test the world directly.
+    from spa_gym.envs.virtualhome import load_task
+
+    picker = np.random.default_rng(1)
+    for task_id in range(8):
+        task = load_task("train", task_id)
+        w, rng = World(task.initial_graph(), task.object_ids, strict=strict), np.random.default_rng(task_id)
+        classes = sorted(w.graph.by_class)
+        for _ in range(60):
+            if picker.random() < 0.5:
+                cmds = w.admissible_commands()
+                command = cmds[int(picker.integers(len(cmds)))]
+                assert w.step(command, rng).success, command
+            else:  # any template with any class names
+                template = TEMPLATES[int(picker.integers(len(TEMPLATES)))][0]
+                names = [classes[int(picker.integers(len(classes)))] for _ in range(2)]
+                w.step(template.replace("{}", names[0], 1).replace("{}", names[1]), rng)
