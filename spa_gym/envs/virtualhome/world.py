@@ -155,14 +155,15 @@ class World:
         fail = self._fail
         if line.action not in ARITY:
             return fail(f"unknown action {line.action}", line)
-        if self.strict and line.action == "RELEASE" and not line.names:
-            held = held_objects(self.graph)
-            if len(held) == 1:  # strict: a bare `release` drops the one held object
-                line = ScriptLine("RELEASE", (self.graph.nodes[held[0]].class_name,))
-        if len(line.names) != ARITY[line.action]:
+        held = held_objects(self.graph)
+        if self.strict and line.action == "RELEASE" and not line.names and len(held) == 1:
+            # strict: a bare `release` drops the one held object (no name to resolve)
+            line, ids, err = ScriptLine("RELEASE", (self.graph.nodes[held[0]].class_name,)), [held[0]], ""
+        elif len(line.names) != ARITY[line.action]:
             return fail(f"{line.action} needs {ARITY[line.action]} parameters. "
                         f"But there are {len(line.names)} parameters.", line)
-        ids, err = self.resolve(line, rng)
+        else:
+            ids, err = self.resolve(line, rng)
         if ids is None:
             return fail(err, line)
         try:
