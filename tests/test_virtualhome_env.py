@@ -16,8 +16,8 @@ import spa_gym  # noqa: F401  (registers the ids)
 from spa_gym.envs.virtualhome import FAMILIES, TASK_SET, VirtualHomeEnv, load_task
 from spa_gym.envs.virtualhome.expert import PlanError, expert_plan, run_plan
 from spa_gym.envs.virtualhome.goals import Goal, diff_goal
-from spa_gym.envs.virtualhome.official import (OfficialTasks, load_graph, parse_program, program_commands,
-                                               run_program, task_from_record)
+from spa_gym.envs.virtualhome.official import (OfficialTasks, load_graph, load_spa_records, parse_program,
+                                               program_commands, run_program, task_from_record)
 from spa_gym.envs.virtualhome.tasks import MANIFEST_PATH, SPLIT_HOUSES, manifest
 from spa_gym.envs.virtualhome.text import ERROR_INPUT, NOTHING_HAPPENS
 from spa_gym.envs.virtualhome.world import World
@@ -266,3 +266,18 @@ def test_spa_record_and_graph_loader():
     assert loaded.goal == task.goal and loaded.object_ids == task.object_ids
     with pytest.raises(ValueError, match="character"):
         load_graph({"nodes": [{"id": 1, "class_name": "kitchen", "category": "Rooms"}], "edges": []})
+
+
+def test_spa_jsonl_records_load_with_their_graphs(tmp_path):
+    root = _dataset(tmp_path)
+    task = load_task("test", 0)
+    record = {"id": "file0_1", "task": task.title, "description": task.description,
+              "path": "/somewhere/virtualhome_master/dataset/withoutconds/"
+                      "TrimmedTestScene7_graph/results_intentions_march-13-18/file0_1.txt",
+              "revised_graph": task.goal.to_revised_graph(task.graph), "object_id_dict": task.object_ids}
+    jsonl = tmp_path / "new_unseen_test.jsonl"
+    jsonl.write_text(json.dumps(record) + "\n\n")
+    (loaded,) = load_spa_records(jsonl, root / "init_and_final_graphs")
+    assert loaded.goal == task.goal and loaded.graph == task.graph and loaded.observation == task.observation
+    world = World(loaded.initial_graph(), loaded.object_ids)
+    assert loaded.goal.satisfied(run_plan(world, expert_plan(world, loaded.goal)).graph)

@@ -156,6 +156,29 @@ def task_from_record(record: dict[str, Any], initial: EnvGraph, split: str = "te
                 stable_seed(record.get("id", record["task"])) % 10**9, initial, goal, object_ids, [])
 
 
+_SCENE_PATH = re.compile(r"TrimmedTestScene\d+_graph/.+")
+
+
+def load_spa_records(jsonl_path: str | Path, graphs_root: str | Path, split: str = "test") -> list[Task]:
+    """SPA-RL's task records (one JSON object a line), with their initial graphs read from
+    ``graphs_root/<TrimmedTestScene{k}_graph/.../fileN_M>.json`` (key ``init_graph``), where the relative
+    path is the part of the record's ``path`` from ``TrimmedTestScene`` on, with ``.txt`` replaced
+    (SPA-RL cuts a fixed 151-character prefix, which depends on where its data was unpacked)."""
+    root = Path(graphs_root)
+    tasks = []
+    for k, line in enumerate(Path(jsonl_path).read_text().splitlines()):
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        m = _SCENE_PATH.search(str(record["path"]))
+        if m is None:
+            raise ValueError(f"record {k}: path {record['path']!r} names no TrimmedTestScene graph")
+        graph_file = root / (m.group(0).removesuffix(".txt") + ".json")
+        data = json.loads(graph_file.read_text())
+        tasks.append(task_from_record(record, load_graph(data.get("init_graph", data)), split, len(tasks)))
+    return tasks
+
+
 def _family(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_") or "task"
 
