@@ -1,0 +1,477 @@
+"""RRO, Reward Rising Optimization (arXiv 2505.20737): process-supervision data from rising rewards.
+
+Along a trajectory, at every step the collector snapshots the environment and asks the policy for
+candidate next actions *one at a time*. Each candidate is tried from the snapshot, scored by a process
+reward, and the environment is put back. Sampling stops at the first candidate whose reward **rises**
+to the reward of the previous step's chosen action (``reward >= previous + min_rise``), so easy steps
+cost one sample and hard ones more, up to ``max_candidates``. The rising candidate continues the
+trajectory; the candidates sampled before it lost to it. When none rises, the best one continues and
+the step is recorded with ``rose=False``.
+
+Process reward. A *progress scorer* maps an episode prefix (its last step being the candidate) to the
+estimated cumulative progress ``P_t`` reached after it. :class:`EstimatorProgress` reads it from a SPA
+:class:`~spa_gym.progress.estimator.ProgressEstimator` (``P_t = c_1 + ... + c_t``, the sum of its step
+contributions); :class:`ExpertPlanProgress` is an oracle for envs with an expert (``P_t = -`` the number
+of expert steps still needed). ``RROConfig.reward`` picks what "rises":
+
+* ``"cumulative"`` (the paper's choice: the value of the state reached): ``P_t >= P_{t-1} + min_rise``,
+  i.e. the step does not lose progress;
+* ``"spa"``: the step contribution ``c_t = P_t - P_{t-1}`` must reach the previous chosen step's
+  contribution ``c_{t-1} + min_rise`` (``c_0 = 0``).
+
+Records. One :class:`RROStep` per trajectory step, one JSON line each (appended and flushed as soon
+as the step is decided, so a crash loses at most one line)::
+
+    {"episode": 0, "t": 0, "env_id": "SPA-ALFWorld-v0", "split": "train", "task_id": 3, "task": "...",
+     "first_observation": "-= Welcome to TextWorld, ALFRED! =- ...",
+     "messages": [{"role": "user", "content": "..."}],       # the prompt the policy answered
+     "candidates": [{"reply": "go to shelf 1", "action": "go to shelf 1", "observation": "...",
+                     "action_valid": true, "env_reward": 0.0, "terminated": false,
+                     "progress": -3.0, "contribution": 1.0, "reward": -3.0, "samples": 1}, ...],
+     "chosen": 1, "n_samples": 2, "prev_reward": -4.0, "rose": true, "done": false, "won": false}
+
+:func:`preference_pairs` turns them into ``(prompt, chosen, rejected)`` pairs for DPO-style training and
+:func:`sft_samples` into supervised samples (the rising steps) for :func:`spa_gym.agents.sft.train_sft`.
+
+Snapshots cover the unwrapped env only (``get_state`` / ``set_state``), so candidates step
+``env.unwrapped``: a wrapper's own state (a ``TimeLimit`` counter, a reward wrapper) would otherwise
+count every candidate tried. The env's own ``max_steps`` and ``RROConfig.max_steps`` bound episodes.
+
+>>> from spa_gym.progress.episodes import NoisyExpertPolicy
+>>> from spa_gym.progress.toy import CountingEnv
+>>> steps = collect_rising_trajectories(CountingEnv(expert=True), NoisyExpertPolicy(epsilon=0.7),
+...                                     ExpertPlanProgress(), n_episodes=2,
+...                                     config=RROConfig(max_candidates=4, min_rise=1.0), progress=False)
+>>> all(s.n_samples <= 4 for s in steps), all(s.won for s in steps if s.done)
+(True, True)
+>>> all(s.chosen_candidate.reward >= s.prev_reward + 1.0 for s in steps if s.rose)
+True
+>>> pairs = preference_pairs(steps)
+>>> all(p["chosen_reward"] > p["rejected_reward"] for p in pairs)
+True
+
+Command line (writes ``steps.jsonl``, ``pairs.jsonl``, ``sft.jsonl`` and ``summary.json``)::
+
+    python -m spa_gym.agents.rro --env SPA-ALFWorld-v0 --episodes 4 --out runs/rro
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from spa_gym.agents.parsing import format_reply
+from spa_gym.agents.prompts import PromptConfig, build_messages, render_plain, render_prompt
+from spa_gym.progress.episodes import Episode, Step
+
+REWARD_SOURCES = ("cumulative", "spa")
+
+
+@dataclass
+class RROConfig:
+    """Hyper-parameters of :func:`collect_rising_trajectories`."""
+
+    max_candidates: int = 8  # policy samples per step at most; sampling stops earlier at the first rising one
+    temperature: float = 1.0  # sampling temperature of an LLM policy (> 0: candidates must be able to differ)
+    top_p: float = 1.0  # nucleus sampling of an LLM policy
+    reward: str = "cumulative"  # what must rise: "cumulative" progress P_t, or "spa" step contribution c_t
+    min_rise: float = 0.0  # a candidate rises when its reward >= the previous chosen reward + min_rise
+    max_steps: int = 40  # steps per trajectory at most (the env's own step limit applies too)
+    seed: int = 0  # episode i resets with seed + i; the policy's sampling is seeded with seed + i too
+    split: str = "train"  # split the tasks are drawn from
+
+    def __post_init__(self) -> None:
+        if self.max_candidates < 1:
+            raise ValueError(f"max_candidates must be >= 1, got {self.max_candidates}")
+        if self.reward not in REWARD_SOURCES:
+            raise ValueError(f"reward must be one of {REWARD_SOURCES}, got {self.reward!r}")
+        if self.temperature < 0 or not 0 < self.top_p <= 1:
+            raise ValueError(f"need temperature >= 0 and 0 < top_p <= 1, got {self.temperature}, {self.top_p}")
+        if self.max_steps < 1:
+            raise ValueError(f"max_steps must be >= 1, got {self.max_steps}")
+
+
+# ---------------------------------------------------------------------------------------- records
+@dataclass
+class Candidate:
+    """One distinct action proposed at a step, and what trying it from the snapshot gave."""
+
+    reply: str  # the policy's text (the action itself for a scripted policy)
+    action: str  # the command sent to the env
+    observation: str
+    action_valid: bool
+    env_reward: float
+    terminated: bool
+    progress: float  # estimated cumulative progress P_t after this action
+    contribution: float  # P_t - P_{t-1}: this action's own share
+    reward: float  # the process reward compared by the rising rule (progress or contribution)
+    samples: int = 1  # how often the policy proposed this action at this step
+
+
+@dataclass
+class RROStep:
+    """One step of a collected trajectory: the prompt, every candidate tried, and which one continued."""
+
+    episode: int
+    t: int
+    env_id: str
+    split: str
+    task_id: int
+    task: str
+    first_observation: str  # what reset returned (each line stands on its own)
+    messages: list[dict[str, str]]
+    candidates: list[Candidate]
+    chosen: int  # index into candidates
+    n_samples: int  # policy calls at this step (duplicates included), at most max_candidates
+    prev_reward: float  # reward of the previous step's chosen action (the bar to rise to, before min_rise)
+    rose: bool  # the chosen candidate met the rising rule (False: none did, the best one was kept)
+    done: bool = False  # the trajectory ended after the chosen action
+    won: bool = False  # the env reported success after the chosen action
+
+    @property
+    def chosen_candidate(self) -> Candidate:
+        return self.candidates[self.chosen]
+
+    @property
+    def rejected(self) -> list[Candidate]:
+        """Candidates whose reward is strictly below the chosen one's."""
+        best = self.chosen_candidate.reward
+        return [c for i, c in enumerate(self.candidates) if i != self.chosen and c.reward < best]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RROStep:
+        """Build a step from its JSON form; ``ValueError`` says what is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError(f"an RRO step must be a JSON object, got {type(data).__name__}")
+        try:
+            cands = [Candidate(**c) for c in data["candidates"]]
+            step = cls(**{**data, "candidates": cands})
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"not an RRO step record: {err}") from None
+        if not 0 <= step.chosen < len(cands):
+            raise ValueError(f"chosen={step.chosen} is not an index into {len(cands)} candidates")
+        return step
+
+
+def append_step(path: str | os.PathLike, step: RROStep) -> None:
+    """Append one step as a JSON line and flush (a crash loses at most the line being written)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(step.to_dict(), ensure_ascii=False) + "\n")
+        f.flush()
+
+
+def read_steps(path: str | os.PathLike) -> list[RROStep]:
+    """Read a steps file; a malformed line is a ``ValueError`` naming the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"RRO steps file not found: {path}")
+    steps = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            if line.strip():
+                try:
+                    steps.append(RROStep.from_dict(json.loads(line)))
+                except (json.JSONDecodeError, ValueError) as err:
+                    raise ValueError(f"{path}:{lineno}: malformed RRO step: {err}") from None
+    return steps
+
+
+def trajectories(steps: Iterable[RROStep]) -> list[Episode]:
+    """The chosen trajectories as :class:`~spa_gym.progress.episodes.Episode` objects (e.g. to refit the
+    estimator on them)."""
+    episodes: dict[int, Episode] = {}
+    for s in steps:
+        if s.episode not in episodes:
+            episodes[s.episode] = Episode(s.task, s.first_observation, env_id=s.env_id, split=s.split,
+                                          task_id=s.task_id)
+        ep, c = episodes[s.episode], s.chosen_candidate
+        ep.steps.append(Step(c.action, c.observation, c.action_valid, c.env_reward))
+        ep.final_reward += c.env_reward
+        ep.won = s.won
+    return list(episodes.values())
+
+
+# ---------------------------------------------------------------------------------------- training data
+def _prompt_text(messages: list[dict[str, str]], tokenizer: Any | None) -> str:
+    return render_prompt(tokenizer, messages) if tokenizer is not None else render_plain(messages)
+
+
+def preference_pairs(steps: Iterable[RROStep], *, tokenizer: Any | None = None, rising_only: bool = False,
+                     min_margin: float = 0.0) -> list[dict[str, Any]]:
+    """``(prompt, chosen, rejected)`` pairs: the chosen reply against each candidate with a lower reward.
+
+    Args:
+        tokenizer: renders ``prompt`` with its chat template; without one the plain rendering is used
+            (``messages`` is always there too).
+        rising_only: keep only steps whose chosen candidate met the rising rule.
+        min_margin: keep pairs whose reward gap is larger than this.
+    """
+    pairs = []
+    for s in steps:
+        if rising_only and not s.rose:
+            continue
+        chosen = s.chosen_candidate
+        for r in s.rejected:
+            if chosen.reward - r.reward > min_margin:
+                pairs.append({"prompt": _prompt_text(s.messages, tokenizer), "messages": s.messages,
+                              "chosen": chosen.reply, "rejected": r.reply, "chosen_reward": chosen.reward,
+                              "rejected_reward": r.reward, "episode": s.episode, "t": s.t})
+    return pairs
+
+
+def sft_samples(steps: Iterable[RROStep], *, rising_only: bool = True) -> list[Any]:
+    """The chosen replies as :class:`~spa_gym.agents.sft.SFTSample` (by default only steps that rose)."""
+    from spa_gym.agents.sft import SFTSample
+
+    return [SFTSample(s.messages, s.chosen_candidate.reply) for s in steps if s.rose or not rising_only]
+
+
+# ---------------------------------------------------------------------------------------- progress scorers
+class ProgressScorer(Protocol):
+    """Estimated cumulative progress after the last step of ``episode`` (0 steps allowed).
+
+    ``env`` is the unwrapped env in the state right after that step and ``info`` what its ``step``
+    returned; a scorer may look at them but must leave the env as it found it.
+    """
+
+    def __call__(self, episode: Episode, env: Any, info: dict[str, Any]) -> float: ...
+
+
+class EstimatorProgress:
+    """``P_t``: the sum of a :class:`~spa_gym.progress.estimator.ProgressEstimator`'s step contributions.
+
+    The estimator is causal, so the contributions of earlier steps do not change when a candidate is
+    appended: ``P_t - P_{t-1}`` is exactly the candidate's contribution ``c_t``.
+    """
+
+    def __init__(self, estimator: Any) -> None:
+        self.estimator = estimator
+
+    def __call__(self, episode: Episode, env: Any = None, info: dict[str, Any] | None = None) -> float:
+        if not episode.steps:
+            return 0.0
+        return float(self.estimator.score_steps(episode).sum())
+
+
+class ExpertPlanProgress:
+    """An oracle process reward for envs made with ``expert=True``: ``P = -(expert steps still needed)``.
+
+    The expert is played from the current state (then the state is restored); an expert step gains one,
+    a step away from the goal loses. When the expert cannot finish within ``max_plan`` steps (or the
+    episode ended without a win) the state counts as ``max_plan`` steps away.
+    """
+
+    def __init__(self, max_plan: int = 100) -> None:
+        self.max_plan = max_plan
+
+    def __call__(self, episode: Episode, env: Any, info: dict[str, Any]) -> float:
+        if "expert_action" not in info:
+            raise ValueError("ExpertPlanProgress needs info['expert_action']: make the env with expert=True")
+        if info.get("won"):
+            return 0.0
+        env = env.unwrapped
+        snapshot = env.get_state()
+        max_steps = env.max_steps
+        env.max_steps = 10 ** 9  # count the whole plan, even past the episode's step limit
+        try:
+            action, n = info["expert_action"], 0
+            while action is not None and n < self.max_plan:
+                _, _, terminated, _, step_info = env.step(action)
+                n += 1
+                if step_info.get("won"):
+                    return -float(n)
+                action = None if terminated else step_info.get("expert_action")
+            return -float(self.max_plan)
+        finally:
+            env.max_steps = max_steps
+            env.set_state(snapshot)
+
+
+def _as_scorer(estimator: Any) -> Callable[[Episode, Any, dict[str, Any]], float]:
+    if hasattr(estimator, "score_steps"):
+        return EstimatorProgress(estimator)
+    if callable(estimator):
+        return estimator
+    raise TypeError("estimator must be a ProgressEstimator or a callable (episode, env, info) -> progress, "
+                    f"got {type(estimator).__name__}")
+
+
+# ---------------------------------------------------------------------------------------- proposers
+class _LLMProposer:
+    """Samples replies from an LLMPolicy, one prompt at a time, from a generator seeded per episode."""
+
+    def __init__(self, policy: Any, config: RROConfig) -> None:
+        self.policy, self.config = policy, config
+        self.prompt_config = policy.prompt_config
+        self.generator = None
+
+    def start_episode(self, seed: int) -> None:
+        import torch
+
+        self.generator = torch.Generator(device=self.policy.device).manual_seed(seed)
+
+    def __call__(self, messages: list[dict[str, str]], observation: str, info: dict) -> tuple[str, str]:
+        gen = self.policy.act([messages], temperature=self.config.temperature, top_p=self.config.top_p,
+                              generator=self.generator)[0]
+        return gen.text, gen.action
+
+
+class _CallableProposer:
+    """A ``policy(observation, info) -> command`` (reseeded per episode when it has ``reseed``)."""
+
+    def __init__(self, policy: Callable[[str, dict], str], prompt_config: PromptConfig) -> None:
+        self.policy, self.prompt_config = policy, prompt_config
+
+    def start_episode(self, seed: int) -> None:
+        if hasattr(self.policy, "reseed"):
+            self.policy.reseed(seed)
+
+    def __call__(self, messages: list[dict[str, str]], observation: str, info: dict) -> tuple[str, str]:
+        action = str(self.policy(observation, info))
+        # The reply an LLM trained on this data should write: same form as the SFT targets.
+        reply = format_reply(action) if self.prompt_config.reply_style == "action" else f"Action: {action}"
+        return reply, action
+
+
+def _as_proposer(policy: Any, config: RROConfig, prompt_config: PromptConfig | None) -> Any:
+    if callable(getattr(policy, "act", None)) and hasattr(policy, "prompt_config"):
+        return _LLMProposer(policy, config)
+    if callable(policy):
+        return _CallableProposer(policy, prompt_config or PromptConfig())
+    raise TypeError(f"policy must be an LLMPolicy or a callable (observation, info) -> command, "
+                    f"got {type(policy).__name__}")
+
+
+# ---------------------------------------------------------------------------------------- the collector
+def collect_rising_trajectories(env: Any, policy: Any, estimator: Any, n_episodes: int,
+                                config: RROConfig = RROConfig(), out_path: str | os.PathLike | None = None, *,
+                                task_ids: Sequence[int] | None = None, prompt_config: PromptConfig | None = None,
+                                progress: bool = True) -> list[RROStep]:
+    """Play ``n_episodes`` trajectories with the rising-reward rule; return (and append) their steps.
+
+    Args:
+        env: a spa_gym text env (``get_state`` / ``set_state`` on ``env.unwrapped``).
+        policy: an :class:`~spa_gym.agents.policy.LLMPolicy`, or any ``policy(observation, info) -> command``
+            (e.g. :class:`~spa_gym.progress.episodes.NoisyExpertPolicy`), asked again for every candidate.
+        estimator: a :class:`~spa_gym.progress.estimator.ProgressEstimator` or any :class:`ProgressScorer`.
+        n_episodes: trajectories to collect; episode ``i`` resets with ``config.seed + i``.
+        config: the hyper-parameters.
+        out_path: JSONL file the steps are appended to as they are decided.
+        task_ids: task of episode ``i`` (default: drawn by the env from its seed).
+        prompt_config: prompt layout recorded for a callable policy (an LLMPolicy uses its own).
+        progress: show a progress bar.
+    """
+    from tqdm.auto import tqdm
+
+    if n_episodes < 0:
+        raise ValueError(f"n_episodes must be >= 0, got {n_episodes}")
+    if task_ids is not None and len(task_ids) < n_episodes:
+        raise ValueError(f"task_ids has {len(task_ids)} entries, need n_episodes={n_episodes}")
+    base = env.unwrapped
+    if not (hasattr(base, "get_state") and hasattr(base, "set_state")):
+        raise TypeError("RRO needs env.unwrapped.get_state() / set_state(): a spa_gym text env")
+    scorer = _as_scorer(estimator)
+    proposer = _as_proposer(policy, config, prompt_config)
+    spec = getattr(env, "spec", None)
+    env_id = spec.id if spec is not None else type(base).__name__
+    rising_bar = config.reward == "cumulative"
+
+    steps: list[RROStep] = []
+    bar = tqdm(range(n_episodes), desc="RRO trajectories", unit="ep", disable=not progress)
+    for i in bar:
+        seed = config.seed + i
+        options: dict[str, Any] = {"split": config.split}
+        if task_ids is not None:
+            options["task_id"] = int(task_ids[i])
+        obs, info = env.reset(seed=seed, options=options)
+        proposer.start_episode(seed)
+        episode = Episode(str(info.get("task", "")), obs, env_id=env_id, split=config.split,
+                          task_id=int(info.get("task_id", -1)))
+        history: list[tuple[str, str]] = []
+        prev_progress = float(scorer(episode, base, info))
+        prev_reward = prev_progress if rising_bar else 0.0
+        for t in range(config.max_steps):
+            snapshot = base.get_state()
+            messages = build_messages(episode.task, episode.observation, history, proposer.prompt_config,
+                                      info.get("admissible_commands"))
+            tried: dict[str, Candidate] = {}
+            accepted: Candidate | None = None
+            n_samples = 0
+            while n_samples < config.max_candidates:
+                reply, action = proposer(messages, obs, info)
+                n_samples += 1
+                if action in tried:  # same command, same outcome: already known to fall short
+                    tried[action].samples += 1
+                    continue
+                base.set_state(snapshot)
+                c_obs, c_reward, c_term, _, c_info = base.step(action)
+                valid = bool(c_info.get("action_valid", True))
+                branch = Episode(episode.task, episode.observation,
+                                 episode.steps + [Step(action, c_obs, valid, float(c_reward))])
+                p = float(scorer(branch, base, c_info))
+                cand = Candidate(reply, action, c_obs, valid, float(c_reward), bool(c_term), p,
+                                 p - prev_progress, p if rising_bar else p - prev_progress)
+                tried[action] = cand
+                if cand.reward >= prev_reward + config.min_rise:
+                    accepted = cand
+                    break
+            cands = list(tried.values())
+            best = accepted or max(cands, key=lambda c: c.reward)  # max keeps the first of equals
+            # Replay the chosen action from the snapshot: this also checks that set_state restores exactly.
+            base.set_state(snapshot)
+            obs, reward, terminated, truncated, info = base.step(best.action)
+            if obs != best.observation:
+                raise RuntimeError(f"{env_id}: the same action from the same snapshot gave a different "
+                                   f"observation ({best.action!r}); set_state does not restore the env exactly")
+            episode.steps.append(Step(best.action, obs, best.action_valid, float(reward)))
+            episode.final_reward += float(reward)
+            history.append((best.reply, obs))
+            done = bool(terminated or truncated) or t + 1 == config.max_steps
+            record = RROStep(i, t, env_id, config.split, episode.task_id, episode.task, episode.observation,
+                             messages, cands,
+                             cands.index(best), n_samples, prev_reward, accepted is not None, done,
+                             bool(info.get("won", False)))
+            steps.append(record)
+            if out_path is not None:
+                append_step(out_path, record)
+            prev_progress, prev_reward = best.progress, best.reward
+            if done:
+                break
+        if progress and steps:
+            bar.set_postfix(steps=len(steps), samples_per_step=f"{np.mean([s.n_samples for s in steps]):.2f}")
+    bar.close()
+    return steps
+
+
+def summarize(steps: Sequence[RROStep]) -> dict[str, float]:
+    """Counts and rates of a collection: episodes, steps, samples per step, share of rising steps, wins.
+
+    >>> summarize([])["steps"]
+    0
+    """
+    ends = [s for s in steps if s.done]
+    return {
+        "episodes": len({s.episode for s in steps}),
+        "steps": len(steps),
+        "mean_samples_per_step": float(np.mean([s.n_samples for s in steps])) if steps else 0.0,
+        "max_samples_per_step": max((s.n_samples for s in steps), default=0),
+        "rising_share": float(np.mean([s.rose for s in steps])) if steps else 0.0,
+        "success_rate": float(np.mean([s.won for s in ends])) if ends else 0.0,
+        "preference_pairs": sum(len(s.rejected) for s in steps),
+    }
+
+
+__all__ = ["Candidate", "EstimatorProgress", "ExpertPlanProgress", "ProgressScorer", "RROConfig", "RROStep",
+           "append_step", "collect_rising_trajectories", "preference_pairs", "read_steps", "sft_samples",
+           "summarize", "trajectories"]
