@@ -170,6 +170,23 @@ def test_classic_logic_is_the_official_211_logic() -> None:
         assert data["grammar"] == grammar.replace("UNKNOWN GOAL", sentence), name
 
 
+@pytest.mark.skipif(not SHARED_GAMES, reason=f"no shared ALFWorld game files in {SHARED}")
+def test_spec_of_an_official_212_file_gets_its_logic() -> None:
+    """A 2.1.2 file's GameSpec (v04 wording, SinkType cleaning) is written back with the file's own logic,
+    up to blank lines and the encoding of the help text (escaped vs raw newlines: same string)."""
+    def blocks(grammar: str) -> tuple[str, str]:
+        head, _, help_block = grammar.partition("action help {")
+        return head, help_block
+
+    for name in [n for n in SHARED_GAMES if n.endswith("_212")]:
+        path = SHARED / name / "game.tw-pddl.gz"
+        data = json.loads(gzip.decompress(path.read_bytes()))
+        written = tb.game_data(load_game_file(path))
+        assert written["pddl_domain"].split() == data["pddl_domain"].split(), name
+        assert blocks(written["grammar"])[0] == blocks(data["grammar"])[0], name
+        assert "help" in blocks(written["grammar"])[1] and "help" in blocks(data["grammar"])[1]
+
+
 def test_game_file_written_for_a_spec(tmp_path: Path) -> None:
     spec = make_game("test", 78, "v04")
     argv = list(sys.argv)

@@ -150,8 +150,16 @@ def classic_logic() -> tuple[str, str]:
 
 def game_data(spec: GameSpec) -> dict[str, Any]:
     """The ``game.tw-pddl`` JSON object for ``spec``: the domain and grammar of its dialect, the goal
-    sentence written into the grammar, its PDDL problem, ``solvable: true`` and its walkthrough."""
+    sentence written into the grammar, its PDDL problem, ``solvable: true`` and its walkthrough.
+
+    ``spec.scene["clean_in_sink_type"]`` (set for official json_2.1.x files, whose domain cleans in
+    ``SinkType`` receptacles whatever the wording) overrides the dialect's default, as in the native engine.
+    """
     domain, grammar = classic_logic() if spec.dialect == "classic" else v04_logic()
+    sink_default = spec.dialect == "classic"
+    if bool(spec.scene.get("clean_in_sink_type", sink_default)) != sink_default:
+        old, new, count = _DOMAIN_EDITS[0]
+        domain = _apply_edits(domain, ((new, old, count),) if sink_default else _DOMAIN_EDITS, "domain")
     if grammar.count("UNKNOWN GOAL") != 1:
         raise RuntimeError("alfworld's grammar has no single UNKNOWN GOAL placeholder")
     return {
