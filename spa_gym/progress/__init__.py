@@ -9,6 +9,8 @@ from spa_gym.progress.episodes import (Episode, NoisyExpertPolicy, RandomPolicy,
 from spa_gym.progress.estimator import ProgressEstimator
 from spa_gym.progress.incremental import IncrementalScorer
 from spa_gym.progress.small_model import build_small_model
+from spa_gym.progress.training import EstimatorTrainingConfig, train_estimator
 
-__all__ = ["Episode", "IncrementalScorer", "NoisyExpertPolicy", "ProgressEstimator", "RandomPolicy", "Step",
-           "build_small_model", "collect_episodes", "read_jsonl", "write_jsonl"]
+__all__ = ["Episode", "EstimatorTrainingConfig", "IncrementalScorer", "NoisyExpertPolicy", "ProgressEstimator",
+           "RandomPolicy", "Step", "build_small_model", "collect_episodes", "read_jsonl", "train_estimator",
+           "write_jsonl"]

@@ -204,7 +204,7 @@ def cached_small_model(size: str = "small", seed: int = 0, cache_dir: str | os.P
 
 
 def _main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m spa_gym.progress", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rebuild-tokenizer", action="store_true", help="retrain assets/tokenizer.json")
     parser.add_argument("--vocab-size", type=int, default=3000)
     parser.add_argument("--episodes-per-env", type=int, default=30)
