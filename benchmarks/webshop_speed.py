@@ -27,7 +27,7 @@ from spa_gym.envs.webshop import WebShopEnv
 t_import = time.perf_counter()
 env = WebShopEnv(num_products=int(sys.argv[1]), cache_dir=sys.argv[2])
 env.reset(seed=0)
-print(time.perf_counter() - t_import)
+print(t_import - t, time.perf_counter() - t_import)
 """
 
 
@@ -49,7 +49,8 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
 
 
-def build_and_load(num_products: int, cache_dir: str) -> tuple[float, float]:
+def build_and_load(num_products: int, cache_dir: str) -> tuple[float, float, float]:
+    """Seconds to build (cold cache), then to import the package and to make an env in a fresh process."""
     from spa_gym.envs.webshop import WebShopEnv
 
     start = time.perf_counter()
@@ -57,7 +58,8 @@ def build_and_load(num_products: int, cache_dir: str) -> tuple[float, float]:
     build = time.perf_counter() - start
     out = subprocess.run([sys.executable, "-c", LOAD_SCRIPT, str(num_products), cache_dir], check=True,
                          capture_output=True, text=True).stdout
-    return build, float(out.strip().splitlines()[-1])
+    import_s, load_s = map(float, out.strip().splitlines()[-1].split())
+    return build, import_s, load_s
 
 
 def step_latency(num_products: int, cache_dir: str, episodes: int) -> dict[str, float]:
@@ -93,8 +95,9 @@ def large(num_products: int, cache_dir: str, queries: int) -> None:
 
     from spa_gym.envs.webshop import GoalSet, WebShopEnv
 
-    build, load = build_and_load(num_products, cache_dir)
-    print(f"[{num_products:,} products] catalogue + index build: {build:.1f} s; cached load (fresh process): {load:.2f} s")
+    build, import_s, load = build_and_load(num_products, cache_dir)
+    print(f"[{num_products:,} products] catalogue + index build: {build:.1f} s; cached load in a fresh process: "
+          f"{load:.3f} s to a reset env, after {import_s:.2f} s to import spa_gym.envs.webshop")
     base = rss_mb()
     envs = [WebShopEnv(num_products=num_products, cache_dir=cache_dir, expert=True) for _ in range(8)]
     goals = GoalSet(envs[0].source)
@@ -106,15 +109,18 @@ def large(num_products: int, cache_dir: str, queries: int) -> None:
         latencies.append(time.perf_counter() - t)
     p50, p95 = np.percentile(latencies, [50, 95]) * 1e3
     print(f"[{num_products:,} products] search latency over {queries} goal queries: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
-    for k, env in enumerate(envs):  # every env plays episodes, touching the shared index and products
+    rewards = []
+    for k, env in enumerate(envs):  # every env plays expert episodes, touching the shared index and products
         for task_id in range(5):
             obs, info = env.reset(options={"split": "test", "task_id": 5 * k + task_id})
+            reward = 0.0
             while info["expert_action"]:
                 obs, reward, terminated, truncated, info = env.step(info["expert_action"])
                 if terminated or truncated:
                     break
-    print(f"[{num_products:,} products] RSS with 8 envs in one process after 40 episodes: {rss_mb():.0f} MB "
-          f"(before creating them: {base:.0f} MB)")
+            rewards.append(reward)
+    print(f"[{num_products:,} products] RSS with 8 envs in one process after 40 test episodes: {rss_mb():.0f} MB "
+          f"(before creating them: {base:.0f} MB); expert mean reward {np.mean(rewards):.3f}")
 
 
 def main() -> None:
@@ -126,9 +132,9 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as cache_dir:
-        build, load = build_and_load(args.num_products, cache_dir)
-        print(f"[{args.num_products:,} products] catalogue + index build: {build:.2f} s; "
-              f"cached load (fresh process, env ready): {load:.3f} s")
+        build, import_s, load = build_and_load(args.num_products, cache_dir)
+        print(f"[{args.num_products:,} products] catalogue + index build: {build:.2f} s; cached load in a fresh "
+              f"process: {load:.3f} s to a reset env, after {import_s:.2f} s to import spa_gym.envs.webshop")
         stats = step_latency(args.num_products, cache_dir, args.episodes)
         print(f"[{args.num_products:,} products] {args.episodes} expert episodes, {stats['steps']} steps: "
               f"step median {stats['step_median_ms']:.3f} ms (clicks {stats['click_median_ms']:.3f} ms, "
