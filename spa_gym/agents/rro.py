@@ -475,3 +475,68 @@ def summarize(steps: Sequence[RROStep]) -> dict[str, float]:
 __all__ = ["Candidate", "EstimatorProgress", "ExpertPlanProgress", "ProgressScorer", "RROConfig", "RROStep",
            "append_step", "collect_rising_trajectories", "preference_pairs", "read_steps", "sft_samples",
            "summarize", "trajectories"]
+
+
+# ---------------------------------------------------------------------------------------- command line
+def main(argv: Sequence[str] | None = None) -> dict[str, float]:
+    """``python -m spa_gym.agents.rro``: collect, then write steps, pairs, SFT samples and a summary."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m spa_gym.agents.rro", description=(
+        "Collect rising-reward (RRO) process-supervision data: steps.jsonl, pairs.jsonl, sft.jsonl, summary.json."))
+    parser.add_argument("--env", default="SPA-ALFWorld-v0", help="registered env id")
+    parser.add_argument("--episodes", type=int, default=4, help="trajectories to collect")
+    parser.add_argument("--out", default="runs/rro", help="output folder")
+    parser.add_argument("--policy", default="noisy-expert",
+                        help="'noisy-expert' (the env's expert, a random admissible command with probability "
+                             "--epsilon) or a local Hugging Face model folder (an LLMPolicy)")
+    parser.add_argument("--epsilon", type=float, default=0.5, help="noise of the noisy expert")
+    parser.add_argument("--estimator", default="expert",
+                        help="'expert' (oracle: minus the expert's remaining plan length) or a folder saved "
+                             "by ProgressEstimator.save")
+    parser.add_argument("--device", default="cpu", help="torch device of the model(s): cpu, cuda, auto")
+    parser.add_argument("--overwrite", action="store_true", help="replace the files of an earlier run in --out")
+    defaults = RROConfig()
+    for name, value in asdict(defaults).items():
+        parser.add_argument("--" + name.replace("_", "-"), type=type(value), default=value,
+                            help=f"RROConfig.{name} (default: {value})")
+    args = parser.parse_args(argv)
+    config = RROConfig(**{name: getattr(args, name) for name in asdict(defaults)})
+
+    from spa_gym.agents.rollout import make_env
+
+    out = Path(args.out)
+    files = {name: out / f"{name}.jsonl" for name in ("steps", "pairs", "sft")}
+    if files["steps"].exists() and not args.overwrite:
+        parser.error(f"{files['steps']} exists; pass --overwrite to replace it")
+    files["steps"].unlink(missing_ok=True)
+    env = make_env(args.env, expert=True)
+    tokenizer = None
+    if args.policy == "noisy-expert":
+        from spa_gym.progress.episodes import NoisyExpertPolicy
+
+        policy: Any = NoisyExpertPolicy(epsilon=args.epsilon, seed=config.seed)
+    else:
+        from spa_gym.agents.policy import LLMPolicy
+
+        policy = LLMPolicy.from_pretrained(args.policy, device=args.device)
+        tokenizer = policy.tokenizer
+    if args.estimator == "expert":
+        estimator: Any = ExpertPlanProgress()
+    else:
+        from spa_gym.progress.estimator import ProgressEstimator
+
+        estimator = ProgressEstimator.load(args.estimator, device=args.device)
+    steps = collect_rising_trajectories(env, policy, estimator, args.episodes, config, files["steps"])
+    for name, rows in (("pairs", preference_pairs(steps, tokenizer=tokenizer)),
+                       ("sft", [asdict(s) for s in sft_samples(steps)])):
+        files[name].write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    summary = summarize(steps)
+    (out / "summary.json").write_text(json.dumps({"config": asdict(config), "env": args.env, "policy": args.policy,
+                                                  "estimator": args.estimator, **summary}, indent=2))
+    print(json.dumps(summary, indent=2))
+    return summary
+
+
+if __name__ == "__main__":
+    main()
