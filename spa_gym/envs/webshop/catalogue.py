@@ -29,12 +29,15 @@ from spa_gym.core.seeding import stable_seed
 from spa_gym.envs.webshop import vocab
 
 #: Bump when the generator changes products (it is part of every product seed and of the index cache key).
-GENERATOR_VERSION = "webshop-catalogue-v1"
+GENERATOR_VERSION = "webshop-catalogue-v2"
 
 # Option group display names: several tables share the original's plain "size" / "color" headings.
-_OPTION_DISPLAY = {"lotion size": "size", "food size": "size", "clothing size": "size", "shoe size": "size",
-                   "furniture size": "size", "furniture color": "color", "device color": "color",
-                   "hair color": "color"}
+_OPTION_DISPLAY = {
+    "snack flavor": "flavor", "bar flavor": "flavor", "coffee flavor": "flavor", "tea flavor": "flavor",
+    "jerky flavor": "flavor", "sauce flavor": "flavor", "candy flavor": "flavor",
+    "lotion size": "size", "food size": "size", "clothing size": "size", "shoe size": "size", "furniture size": "size",
+    "furniture color": "color", "device color": "color", "hair color": "color",
+}
 
 # ASINs: "B0" + 8 base-36 digits of a bijection of the index, so they look random but never collide.
 _ASIN_SPACE = 36 ** 8

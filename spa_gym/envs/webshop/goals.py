@@ -32,7 +32,7 @@ from spa_gym.envs.webshop import vocab
 from spa_gym.envs.webshop.catalogue import Catalogue
 
 #: Bump when goal generation changes (it seeds every goal); then update goals_manifest.json.
-GOALS_VERSION = "webshop-goals-v1"
+GOALS_VERSION = "webshop-goals-v2"
 #: Split sizes of the generated task set.
 SPLIT_SIZES = {"train": 20_000, "valid": 500, "test": 500}
 #: Goal targets are drawn from the first GOAL_POOL products, so splits do not depend on larger sizes.
