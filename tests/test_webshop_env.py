@@ -218,11 +218,13 @@ def test_bm25_is_lucene_bm25_with_ties_in_document_order():
 
 def test_catalogue_is_printable_ascii_and_scales():
     cat = Catalogue(num_products=1_000_000, seed=0)
-    for i in [0, 1, 999_999, 123_456]:
+    for i in [*range(2000), 999_999, 123_456]:
         p = cat.product(i)
         text = json.dumps([p.title, p.description, p.bullets, p.options, p.price_text, p.query], ensure_ascii=False)
         assert text.isascii() and text.isprintable()
         assert cat.index_of(p.asin.lower()) == i
+    goals = GoalSet(cat)
+    assert all(goals.goal("test", i).instruction_text.isascii() for i in range(500))
     assert cat.index_of("B0NOTREAL!") is None and Catalogue(10, 0).index_of(cat.product(999_999).asin) is None
 
 
