@@ -72,7 +72,13 @@ class DemoConfig:
 #: Named settings: "full" is the README's demo (2 CPU cores, about 20 minutes); "smoke" checks the
 #: plumbing in seconds (tests).
 PRESETS: dict[str, DemoConfig] = {
-    "full": DemoConfig(),
+    "full": DemoConfig(
+        sft_tasks=120, explore_tasks=64, explore_per_task=1, eval_tasks=40, train_max_steps=20, max_new_tokens=12,
+        n_envs=16, prompt=PromptConfig(instruction=False, history_turns=2),
+        sft=SFTConfig(epochs=3, learning_rate=1e-3, batch_size=16),
+        estimator=EstimatorConfig(epochs=3, batch_size=8),
+        ppo=PPOConfig(iterations=4, episodes_per_iteration=12, n_envs=12, update_epochs=1, minibatch_turns=16,
+                      grad_accum=2, learning_rate=1e-4)),
     "smoke": DemoConfig(model_size="tiny", sft_tasks=4, explore_tasks=4, explore_per_task=1, eval_tasks=4,
                         max_new_tokens=6, n_envs=4, sft=SFTConfig(epochs=8, learning_rate=1e-2, batch_size=8),
                         estimator=EstimatorConfig(epochs=1, batch_size=4),

@@ -284,6 +284,8 @@ def train_ppo(policy: Any, env_fn: Callable[[], Any], config: PPOConfig = PPOCon
             "grounding": sum(s.action_valid for ep in episodes for s in ep.steps) / max(1, n_steps),
             "mean_steps": n_steps / max(1, len(episodes)),
             "kl_to_ref": float(kl_sum / max(1, kl_tokens)),
+            "reply_tokens": float(sum(len(t.response_ids) for t in turns)),
+            "prompt_tokens": float(sum(len(t.prompt_ids) for t in turns)),
             **{k: float(np.mean(v)) for k, v in stats.items()},
             "time_generation": timings["generation"], "time_env": timings["env"],
             "time_rewards": t2 - t1, "time_reference": t3 - t2, "time_update": t4 - t3,

@@ -252,16 +252,75 @@ class EstimatorProgress:
     """``P_t``: the sum of a :class:`~spa_gym.progress.estimator.ProgressEstimator`'s step contributions.
 
     The estimator is causal, so the contributions of earlier steps do not change when a candidate is
-    appended: ``P_t - P_{t-1}`` is exactly the candidate's contribution ``c_t``.
+    appended: ``P_t - P_{t-1}`` is exactly the candidate's contribution ``c_t``. That is also why the
+    trajectory so far (the header and the chosen steps) is encoded once, into a key/value cache that every
+    candidate reuses: a candidate then costs only its own tokens instead of the whole episode. Once an
+    episode outgrows ``estimator.max_context`` the estimator's sliding window applies and the episode is
+    scored in full, as :meth:`~spa_gym.progress.estimator.ProgressEstimator.score_steps` does.
+
+    Args:
+        estimator: the progress estimator.
+        reuse_prefix: keep the prefix cache (``False``: score every call in full; same numbers, slower).
     """
 
-    def __init__(self, estimator: Any) -> None:
+    def __init__(self, estimator: Any, reuse_prefix: bool = True) -> None:
         self.estimator = estimator
+        self.reuse_prefix = reuse_prefix
+        self._header: tuple[str, str] | None = None  # (task, first observation) of the cached prefix
+        self._steps: list[tuple[str, str]] = []  # its (action, observation) steps
+        self._kv: list[tuple[Any, Any]] = []  # per layer (keys, values) of the prefix tokens
+        self._tokens = 0  # tokens in the prefix
+        self._progress = 0.0  # sum of the prefix steps' contributions
 
     def __call__(self, episode: Episode, env: Any = None, info: dict[str, Any] | None = None) -> float:
         if not episode.steps:
             return 0.0
+        if self.reuse_prefix:
+            was_training = self.estimator.training
+            self.estimator.eval()
+            try:
+                last = episode.steps[-1]
+                if self._extend(episode.task, episode.observation, episode.steps[:-1]):
+                    ids = self.estimator.encode_steps([(last.action, last.observation)])[0]
+                    if self._tokens + len(ids) <= self.estimator.max_context:
+                        return self._progress + self._forward(ids)[0]
+            finally:
+                self.estimator.train(was_training)
         return float(self.estimator.score_steps(episode).sum())
+
+    def _extend(self, task: str, observation: str, steps: Sequence[Step]) -> bool:
+        """Make the cache hold ``steps`` after the header; False once they no longer fit the context."""
+        wanted = [(s.action, s.observation) for s in steps]
+        if self._header != (task, observation) or wanted[: len(self._steps)] != self._steps:
+            self._header, self._steps, self._kv, self._tokens, self._progress = (task, observation), [], [], 0, 0.0
+            self._forward(self.estimator.encode_header(task, observation))
+        for action, obs in wanted[len(self._steps):]:
+            ids = self.estimator.encode_steps([(action, obs)])[0]
+            if self._tokens + len(ids) > self.estimator.max_context:
+                return False
+            self._progress += self._forward(ids, keep=True)[0]
+            self._steps.append((action, obs))
+        return True
+
+    def _forward(self, ids: list[int], keep: bool = False) -> tuple[float, int]:
+        """Run ``ids`` after the cached prefix; the head's value at the last token. ``keep``: append them
+        to the prefix (a header is always kept: it is the first thing encoded)."""
+        import torch
+        from transformers import DynamicCache
+
+        est, dev = self.estimator, self.estimator.device
+        n = self._tokens + len(ids)
+        with torch.no_grad():
+            # A cache built from the prefix tensors: updates concatenate into new tensors, the prefix stays.
+            cache = DynamicCache(list(self._kv)) if self._kv else DynamicCache()
+            hidden, cache = est.hidden_states(torch.tensor([ids], device=dev), torch.ones((1, n), dtype=torch.long,
+                                              device=dev), position_ids=torch.arange(self._tokens, n, device=dev)[None],
+                                              past_key_values=cache, use_cache=True)
+            value = float(est.head(hidden[0, -1].float()))
+        if keep or not self._kv:
+            self._kv = [(layer.keys, layer.values) for layer in cache.layers]
+            self._tokens = n
+        return value, n
 
 
 class ExpertPlanProgress:
