@@ -12,9 +12,9 @@ epoch) and ``out_dir/best/`` (a :meth:`ProgressEstimator.save` folder); calling 
 
 >>> from spa_gym.progress import ProgressEstimator, collect_episodes, NoisyExpertPolicy
 >>> from spa_gym.progress.toy import CountingEnv
->>> episodes = collect_episodes(CountingEnv(expert=True), NoisyExpertPolicy(0.6), 12, seed=0, progress=False)
+>>> episodes = collect_episodes(CountingEnv(expert=True), NoisyExpertPolicy(0.6), 6, seed=0, progress=False)
 >>> est = ProgressEstimator.default(size="tiny", seed=0)
->>> history = train_estimator(est, episodes[:8], episodes[8:], EstimatorTrainingConfig(epochs=2, progress=False))
+>>> history = train_estimator(est, episodes[:4], episodes[4:], EstimatorTrainingConfig(epochs=2, progress=False))
 >>> len(history["train_loss"]), len(history["valid_loss"])
 (2, 2)
 """
