@@ -14,7 +14,7 @@ from spa_gym.agents.prompts import PromptConfig, build_messages
 from spa_gym.agents.rro import (EstimatorProgress, ExpertPlanProgress, RROConfig, RROStep,
                                 collect_rising_trajectories, main, preference_pairs, read_steps, sft_samples,
                                 summarize, trajectories)
-from spa_gym.progress.episodes import Episode, NoisyExpertPolicy, RandomPolicy, collect_episodes
+from spa_gym.progress.episodes import Episode, NoisyExpertPolicy, RandomPolicy, Step, collect_episodes
 from spa_gym.progress.toy import CountingEnv
 
 
@@ -212,6 +212,25 @@ def test_llm_policy_and_estimator_plumbing(tiny_model_dir):  # noqa: F811
     assert [s.to_dict() for s in again] == [s.to_dict() for s in steps]
     pairs = preference_pairs(steps, tokenizer=policy.tokenizer)
     assert all(p["prompt"].endswith("<|assistant|>\n") for p in pairs)
+
+
+def test_estimator_progress_prefix_cache_equals_full_scoring(tiny_model_dir):  # noqa: F811
+    """Candidates scored on the cached prefix give the numbers of full re-encoding, also when the episode
+    outgrows the context (sliding window) and when a new episode starts."""
+    from spa_gym.progress.estimator import ProgressEstimator
+
+    for max_context in (2048, 96):
+        estimator = ProgressEstimator.from_pretrained(tiny_model_dir, "cpu", max_context=max_context)
+        cached, full = EstimatorProgress(estimator), EstimatorProgress(estimator, reuse_prefix=False)
+        for task_id in (0, 1):
+            ep = collect_episodes(toy_env(), RandomPolicy(seed=task_id), 1, seed=task_id, task_ids=[task_id],
+                                  progress=False)[0]
+            for t in range(1, len(ep) + 1):
+                for action, obs in ((ep.steps[t - 1].action, ep.steps[t - 1].observation), ("look", "Nothing.")):
+                    branch = Episode(ep.task, ep.observation, ep.steps[: t - 1] + [Step(action, obs, True)])
+                    assert cached(branch) == pytest.approx(full(branch), abs=1e-5)
+                    assert full(branch) == pytest.approx(float(estimator.score_steps(branch).sum()), abs=1e-6)
+        assert cached._tokens <= max_context
 
 
 def test_command_line(tmp_path, capsys):

@@ -283,7 +283,7 @@ class EstimatorProgress:
                 if self._extend(episode.task, episode.observation, episode.steps[:-1]):
                     ids = self.estimator.encode_steps([(last.action, last.observation)])[0]
                     if self._tokens + len(ids) <= self.estimator.max_context:
-                        return self._progress + self._forward(ids)[0]
+                        return self._progress + self._forward(ids)
             finally:
                 self.estimator.train(was_training)
         return float(self.estimator.score_steps(episode).sum())
@@ -298,11 +298,11 @@ class EstimatorProgress:
             ids = self.estimator.encode_steps([(action, obs)])[0]
             if self._tokens + len(ids) > self.estimator.max_context:
                 return False
-            self._progress += self._forward(ids, keep=True)[0]
+            self._progress += self._forward(ids, keep=True)
             self._steps.append((action, obs))
         return True
 
-    def _forward(self, ids: list[int], keep: bool = False) -> tuple[float, int]:
+    def _forward(self, ids: list[int], keep: bool = False) -> float:
         """Run ``ids`` after the cached prefix; the head's value at the last token. ``keep``: append them
         to the prefix (a header is always kept: it is the first thing encoded)."""
         import torch
@@ -320,7 +320,7 @@ class EstimatorProgress:
         if keep or not self._kv:
             self._kv = [(layer.keys, layer.values) for layer in cache.layers]
             self._tokens = n
-        return value, n
+        return value
 
 
 class ExpertPlanProgress:
