@@ -527,6 +527,7 @@ def summarize(steps: Sequence[RROStep]) -> dict[str, float]:
         "max_samples_per_step": max((s.n_samples for s in steps), default=0),
         "rising_share": float(np.mean([s.rose for s in steps])) if steps else 0.0,
         "success_rate": float(np.mean([s.won for s in ends])) if ends else 0.0,
+        "mean_episode_steps": float(np.mean([s.t + 1 for s in ends])) if ends else 0.0,
         "preference_pairs": sum(len(s.rejected) for s in steps),
     }
 
@@ -540,6 +541,7 @@ __all__ = ["Candidate", "EstimatorProgress", "ExpertPlanProgress", "ProgressScor
 def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     """``python -m spa_gym.agents.rro``: collect, then write steps, pairs, SFT samples and a summary."""
     import argparse
+    import time
 
     parser = argparse.ArgumentParser(prog="python -m spa_gym.agents.rro", description=(
         "Collect rising-reward (RRO) process-supervision data: steps.jsonl, pairs.jsonl, sft.jsonl, summary.json."))
@@ -554,6 +556,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
                         help="'expert' (oracle: minus the expert's remaining plan length) or a folder saved "
                              "by ProgressEstimator.save")
     parser.add_argument("--device", default="cpu", help="torch device of the model(s): cpu, cuda, auto")
+    parser.add_argument("--full-scoring", action="store_true",
+                        help="score every candidate by re-encoding the whole episode (no prefix cache; same numbers)")
+    parser.add_argument("--compare", action="store_true",
+                        help="also play the policy alone (no candidate search) on the same tasks and seeds")
     parser.add_argument("--overwrite", action="store_true", help="replace the files of an earlier run in --out")
     defaults = RROConfig()
     for name, value in asdict(defaults).items():
@@ -585,16 +591,39 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     else:
         from spa_gym.progress.estimator import ProgressEstimator
 
-        estimator = ProgressEstimator.load(args.estimator, device=args.device)
+        estimator = EstimatorProgress(ProgressEstimator.load(args.estimator, device=args.device),
+                                      reuse_prefix=not args.full_scoring)
+    start = time.perf_counter()
     steps = collect_rising_trajectories(env, policy, estimator, args.episodes, config, files["steps"])
+    seconds = time.perf_counter() - start
     for name, rows in (("pairs", preference_pairs(steps, tokenizer=tokenizer)),
                        ("sft", [asdict(s) for s in sft_samples(steps)])):
         files[name].write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    summary = summarize(steps)
+    summary: dict[str, Any] = {**summarize(steps), "seconds": round(seconds, 2),
+                               "candidates_tried": sum(len(s.candidates) for s in steps)}
+    if args.compare:
+        summary["policy_alone_success_rate"] = _policy_alone_success(args, config, policy, env, steps)
     (out / "summary.json").write_text(json.dumps({"config": asdict(config), "env": args.env, "policy": args.policy,
                                                   "estimator": args.estimator, **summary}, indent=2))
     print(json.dumps(summary, indent=2))
     return summary
+
+
+def _policy_alone_success(args: Any, config: RROConfig, policy: Any, env: Any, steps: Sequence[RROStep]) -> float:
+    """Success rate of the policy playing the RRO run's tasks and seeds on its own (one sample per step)."""
+    tasks = [(s.split, s.task_id) for s in steps if s.t == 0]
+    if args.policy == "noisy-expert":
+        from spa_gym.progress.episodes import NoisyExpertPolicy, collect_episodes
+
+        episodes = collect_episodes(env, NoisyExpertPolicy(epsilon=args.epsilon), len(tasks), config.seed,
+                                    split=config.split, task_ids=[t for _, t in tasks], max_steps=config.max_steps,
+                                    progress=False)
+    else:
+        from spa_gym.agents.rollout import make_env, run_episodes
+
+        episodes = [tr.episode for tr in run_episodes(policy, lambda: make_env(args.env), tasks, seed=config.seed,
+                                                      n_envs=1, temperature=config.temperature, top_p=config.top_p)]
+    return float(np.mean([ep.won for ep in episodes])) if episodes else 0.0
 
 
 if __name__ == "__main__":
