@@ -204,6 +204,18 @@ def test_game_file_written_for_a_spec(tmp_path: Path) -> None:
     game.close()
 
 
+def test_engine_import_leaves_home_and_environment_alone(tmp_path: Path) -> None:
+    """``import alfworld`` would create ~/.cache/alfworld and set ALFWORLD_DATA; the backend contains both."""
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "ALFWORLD_DATA"}
+    env["HOME"] = str(tmp_path)
+    code = ("import os, sys; from spa_gym.envs.alfworld import textworld_backend as tb; tb.v04_logic(); "
+            "print('ALFWORLD_DATA' in os.environ, os.path.exists(os.path.expanduser('~/.cache/alfworld')))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
 def test_unreadable_game_file_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "game.tw-pddl"
     bad.write_text("{not json")
