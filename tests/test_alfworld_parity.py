@@ -16,7 +16,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import random
 import sys
 from pathlib import Path
 
@@ -28,11 +27,10 @@ if not tb.is_available():
     pytest.skip(f"the real ALFWorld engine is not installed: {tb.INSTALL_HINT}", allow_module_level=True)
 
 from spa_gym.envs.alfworld.env import NativeGame  # noqa: E402
-from spa_gym.envs.alfworld.expert import Expert  # noqa: E402
 from spa_gym.envs.alfworld.game import DIALECTS, TASK_TYPES, GameSpec  # noqa: E402
 from spa_gym.envs.alfworld.game_files import load_game_file  # noqa: E402
 from spa_gym.envs.alfworld.generator import make_game  # noqa: E402
-from spa_gym.envs.alfworld.parity import CommandMixer, Transcript, first_difference, replay  # noqa: E402
+from spa_gym.envs.alfworld.parity import compare_engines, first_difference, replay_commands  # noqa: E402
 
 pytestmark = pytest.mark.textworld
 
@@ -63,55 +61,22 @@ GENERATED = [
     ("test_unseen", 71, "v04", "pick_two_obj_and_place"), ("test", 29, "classic", "pick_two_obj_and_place"),
 ]
 
-#: Share of extra inadmissible commands slipped between the expert's steps.
-P_JUNK_DURING_EXPERT = 0.25
-#: Share of detours (admissible commands off the plan: close, take, examine...) in walks with a random prefix.
-P_DETOUR_DURING_EXPERT = 0.15
-
-
-def native_walk(game: NativeGame, name: str, seed: int, random_steps: int, max_steps: int) -> Transcript:
-    """Play ``random_steps`` mixed commands, then the expert to the win, interleaved with inadmissible ones
-    (and, after a random prefix, with detours: admissible non-"go to" commands, after which the expert replans)."""
-    rng = random.Random(seed)
-    mixer = CommandMixer(rng, game.spec.dialect)
-    expert = Expert(game)
-
-    def choose(observation: str, admissible: list[str], t: int) -> str | None:
-        mixer.observe(observation, admissible)
-        if t < random_steps:
-            return mixer.next(admissible)
-        detours = [c for c in admissible if not c.startswith("go to ")]
-        if random_steps and detours and rng.random() < P_DETOUR_DURING_EXPERT:
-            return rng.choice(detours)
-        if rng.random() < P_JUNK_DURING_EXPERT:
-            junk = mixer.invalid(admissible)
-            if junk.strip() not in admissible:  # keep the expert's plan intact
-                return junk
-        return expert.next_action()
-
-    return replay(game, name, choose, max_steps=max_steps)
-
-
-def assert_same(native: Transcript, real: Transcript) -> None:
-    difference = first_difference(real, native)
+def assert_same(difference: str | None) -> None:
     if difference is not None:
         log = os.environ.get("SPA_GYM_PARITY_LOG")
         if log:
             with open(log, "a") as f:
-                f.write(f"\n--- {difference.replace('first ', 'real  ').replace('second', 'native')}\n")
-        pytest.fail(difference.replace("first ", "real  ").replace("second", "native"), pytrace=False)
+                f.write(f"\n--- {difference}\n")
+        pytest.fail(difference, pytrace=False)
 
 
 def check_game(spec: GameSpec, real: tb.TextWorldGame, seed: int, random_steps: int, max_steps: int) -> None:
-    native_t = native_walk(NativeGame(spec), spec.name, seed, random_steps, max_steps)
-    commands = [s.command for s in native_t.steps]
-    real_t = replay(real, spec.name, lambda obs, adm, t: commands[t] if t < len(commands) else None,
-                    max_steps=len(commands))
     try:
-        assert_same(native_t, real_t)
+        native, _, difference = compare_engines(spec, real, seed, random_steps, max_steps)
     finally:
         real.close()
-    assert native_t.won, f"{spec.name}: the native expert did not win within {max_steps} steps"
+    assert_same(difference)
+    assert native.won, f"{spec.name}: the native expert did not win within {max_steps} steps"
 
 
 @pytest.mark.parametrize("split,task_id,dialect,task_type", GENERATED,
@@ -147,12 +112,13 @@ def test_open_close_tour(split: str, task_id: int, dialect: str) -> None:
             tour += [f"go to {r}", f"examine {r}", f"take {(things or ['apple 1'])[0]} from {r}", f"open {r}",
                      f"examine {r}", f"open {r}", f"close {r}", f"examine {r}", f"close {r}"]
     assert tour.count("close") == 0 and len(tour) >= 18  # at least two openable receptacles
-    native_t = replay(NativeGame(spec), spec.name, lambda o, a, t: tour[t] if t < len(tour) else None, len(tour))
     real = tb.TextWorldGame(spec)
     try:
-        assert_same(native_t, replay(real, spec.name, lambda o, a, t: tour[t] if t < len(tour) else None, len(tour)))
+        real_t = replay_commands(real, spec.name, tour)
     finally:
         real.close()
+    difference = first_difference(real_t, replay_commands(NativeGame(spec), spec.name, tour))
+    assert_same(difference and difference.replace("first ", "real  ").replace("second", "native"))
 
 
 def test_generated_games_cover_every_task_type_in_both_wordings() -> None:

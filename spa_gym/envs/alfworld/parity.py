@@ -22,7 +22,11 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
+
+if TYPE_CHECKING:
+    from spa_gym.envs.alfworld.env import NativeGame
+    from spa_gym.envs.alfworld.game import GameSpec
 
 # "a apple 2" in lists: ALFWorld's article is always "a" (spec §3).
 _ENTITY = re.compile(r"\ba ([a-z]+ \d+)")
@@ -182,29 +186,74 @@ def first_difference(a: Transcript, b: Transcript) -> str | None:
     return None
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Record the real engine's transcripts of game files: each walkthrough, then seeded random walks."""
-    import argparse
+#: Share of extra inadmissible commands slipped between the expert's steps.
+P_JUNK_DURING_EXPERT = 0.25
+#: Share of detours (admissible commands off the plan: close, take, examine...) in walks with a random prefix.
+P_DETOUR_DURING_EXPERT = 0.15
+
+
+def native_walk(game: "NativeGame", seed: int, random_steps: int, max_steps: int) -> Transcript:
+    """Play ``random_steps`` mixed commands on a native game, then its expert to the win, interleaved with
+    inadmissible commands (and, after a random prefix, with detours, after which the expert replans).
+
+    With ``random_steps=0`` the state-changing commands are exactly the expert's plan from the start.
+    """
+    from spa_gym.envs.alfworld.expert import Expert
+
+    rng = random.Random(seed)
+    mixer = CommandMixer(rng, game.spec.dialect)
+    expert = Expert(game)
+
+    def choose(observation: str, admissible: list[str], t: int) -> str | None:
+        mixer.observe(observation, admissible)
+        if t < random_steps:
+            return mixer.next(admissible)
+        detours = [c for c in admissible if not c.startswith("go to ")]
+        if random_steps and detours and rng.random() < P_DETOUR_DURING_EXPERT:
+            return rng.choice(detours)
+        if rng.random() < P_JUNK_DURING_EXPERT:
+            junk = mixer.invalid(admissible)
+            if junk.strip() not in admissible:  # keep the expert's plan intact
+                return junk
+        return expert.next_action()
+
+    return replay(game, game.spec.name, choose, max_steps=max_steps)
+
+
+def replay_commands(engine: Engine, game: str, commands: list[str]) -> Transcript:
+    """Play a fixed command list (stopping early only at a win)."""
+    return replay(engine, game, lambda observation, admissible, t: commands[t] if t < len(commands) else None,
+                  max_steps=len(commands))
+
+
+def compare_engines(spec: "GameSpec", real: Engine, seed: int, random_steps: int,
+                    max_steps: int) -> tuple[Transcript, Transcript, str | None]:
+    """Walk ``spec`` on the native engine (:func:`native_walk`), replay its commands on ``real``; return
+    both transcripts and the first difference (None when they agree at every step)."""
+    from spa_gym.envs.alfworld.env import NativeGame
+
+    native = native_walk(NativeGame(spec), seed, random_steps, max_steps)
+    other = replay_commands(real, spec.name, [s.command for s in native.steps])
+    difference = first_difference(other, native)
+    if difference is not None:
+        difference = difference.replace("first ", "real  ").replace("second", "native")
+    return native, other, difference
+
+
+def _record(args) -> None:
     import json
     import pathlib
 
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("game_files", nargs="+", help="game.tw-pddl or game.tw-pddl.gz files")
-    parser.add_argument("--out", required=True, help="folder for one <game>.json per file")
-    parser.add_argument("--walks", type=int, default=2, help="random walks per game")
-    parser.add_argument("--steps", type=int, default=30, help="steps per random walk")
-    args = parser.parse_args(argv)
-    out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     from spa_gym.envs.alfworld.textworld_backend import load_official
 
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     for path in args.game_files:
         name = pathlib.Path(path).parent.name
         engine = load_official(path)
         walkthrough = engine.data.get("walkthrough") or []
         dialect = "v04" if "move {o} to {r}" in engine.data["grammar"] else "classic"
-        episodes = {"walkthrough": replay(engine, name, lambda o, a, t: walkthrough[t] if t < len(walkthrough) else None,
-                                          max_steps=len(walkthrough)).to_json()}
+        episodes = {"walkthrough": replay_commands(engine, name, walkthrough).to_json()}
         for seed in range(args.walks):
             mixer = CommandMixer(random.Random(seed), dialect)
 
@@ -219,5 +268,56 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name}: {lengths}", flush=True)
 
 
+def _check(args) -> int:
+    from tqdm import tqdm
+
+    from spa_gym.envs.alfworld.generator import make_game
+    from spa_gym.envs.alfworld.textworld_backend import TextWorldGame
+
+    failures = steps = 0
+    for task_id in tqdm(range(args.first, args.first + args.count), desc=f"{args.split} {args.dialect}"):
+        spec = make_game(args.split, task_id, args.dialect)
+        real = TextWorldGame(spec)
+        try:
+            native, _, difference = compare_engines(spec, real, task_id, args.random_steps, args.max_steps)
+        finally:
+            real.close()
+        steps += len(native.steps)
+        if difference is not None or not native.won:
+            failures += 1
+            tqdm.write(difference or f"{spec.name}: the native expert did not win in {args.max_steps} steps")
+    print(f"{args.count} games, {steps} steps: {failures} with a difference")
+    return 1 if failures else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Tools of the ALFWorld parity check (need the ``textworld`` extra).
+
+    ``record FILES --out DIR``: the real engine's transcripts of game files (walkthrough, random walks).
+    ``check --split S --first I --count N``: generated games on both engines, differences printed.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="tool", required=True)
+    record = commands.add_parser("record", help="record the real engine's transcripts of game files")
+    record.add_argument("game_files", nargs="+", help="game.tw-pddl or game.tw-pddl.gz files")
+    record.add_argument("--out", required=True, help="folder for one <game>.json per file")
+    record.add_argument("--walks", type=int, default=2, help="random walks per game")
+    record.add_argument("--steps", type=int, default=30, help="steps per random walk")
+    check = commands.add_parser("check", help="compare both engines on generated games")
+    check.add_argument("--split", default="train")
+    check.add_argument("--dialect", default="classic", choices=("classic", "v04"))
+    check.add_argument("--first", type=int, default=0, help="first task id")
+    check.add_argument("--count", type=int, default=20, help="number of games")
+    check.add_argument("--random-steps", type=int, default=15, help="random commands before the expert takes over")
+    check.add_argument("--max-steps", type=int, default=50)
+    args = parser.parse_args(argv)
+    if args.tool == "record":
+        _record(args)
+        return 0
+    return _check(args)
+
+
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
