@@ -181,3 +181,15 @@ def test_linear_parser_agrees_with_the_original_regex():
     start = time.perf_counter()
     parse_action("[" * 10_000), parse_action("a[" * 5_000)
     assert time.perf_counter() - start < 0.05
+
+
+def test_text_rich_results_and_sub_page_layout(shop):
+    state = run(shop, "search[body lotion]")
+    assert shop.render(state, "text_rich").startswith(
+        f"Instruction:\n{INSTR}\n[button] Back to Search [button_]\nPage 1 (Total results: 12)\n"
+        "[button] Next > [button_]\n\n[button] B0ZZ100000 [button_]\n"
+        "Northfield Unscented Body Lotion, Travel Size 3.4 Fl Oz\n$12.99\n\n[button] B0ZZ100001 [button_]\n")
+    state = run(shop, "search[body lotion]", "click[B0ZZ100000]", "click[Features]")
+    assert shop.render(state, "text_rich") == (
+        f"Instruction:\n{INSTR}\n[button] Back to Search [button_]\n[button] < Prev [button_]\n"
+        "first bullet 0\nsecond bullet 0\n")

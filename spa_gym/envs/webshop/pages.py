@@ -184,7 +184,7 @@ class Shop:
                 "Reward", "Your score (min 0.0, max 1.0)", str(reward), "Reward Details", "None"]
 
     def render(self, state: PageState, mode: str = "text") -> str:
-        nodes = [(k, t.strip() if k != "text" or t != "Instruction: " else t) for k, t in self.nodes(state)]
+        nodes = self.nodes(state)
         if mode == "text":
             return SEP.join(t.strip() for _, t in nodes if t.strip())
         if mode != "text_rich":
@@ -192,6 +192,8 @@ class Shop:
         observation = ""
         chosen = set(state.options.values()) if state.page == "item" else set()
         for kind, t in nodes:
+            # text_rich keeps text nodes unstripped; the start page's "Instruction: " is the one whose space shows
+            t = t if t == "Instruction: " else t.strip()
             if not t:
                 continue
             if kind == "button":
