@@ -161,7 +161,7 @@ class ProgressEstimator(nn.Module):
         self.head = nn.Linear(hidden, 1)
         gen = torch.Generator().manual_seed(seed)
         with torch.no_grad():  # small head init: contributions start near 0, like an untrained critic
-            self.head.weight.copy_(torch.randn(1, hidden, generator=gen) * (0.1 / hidden ** 0.5))
+            self.head.weight.copy_(torch.randn(1, hidden, generator=gen) * (0.01 / hidden ** 0.5))
             self.head.bias.zero_()
         self.head.to(device=next(backbone.parameters()).device, dtype=torch.float32)
 
