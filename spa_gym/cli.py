@@ -232,7 +232,7 @@ def eval_(env: str = ENV_OPT,
     _quiet_transformers()
     results = {}
     for path in model:
-        results[Path(path).name or path], _ = evaluate(_policy(path, device), lambda: make_env(env), tasks_,
+        results[path], _ = evaluate(_policy(path, device), lambda: make_env(env), tasks_,
                                                        seed=seed, progress=True)
     paths = write_report(out, results, meta={"env": env, "split": split, "tasks": len(tasks_), "seed": seed})
     _print_table(f"{env}: {split} split, greedy", results)

@@ -109,3 +109,17 @@ def test_killed_train_command_resumes(sft_toy_dir, tmp_path):
     assert [h["iteration"] for h in history] == [1, 2]
     # The iterations finished before the kill were kept, not played again.
     assert history[: saved["iteration"]] == saved["history"]
+
+
+def test_collect_and_eval_commands(sft_toy_dir, tmp_path, capsys):
+    from spa_gym.progress.episodes import read_jsonl
+
+    assert main(["collect", "--env", TOY_ID, "--model", "expert", "--tasks", "3", "--out",
+                 str(tmp_path / "expert.jsonl")]) == 0
+    episodes = read_jsonl(tmp_path / "expert.jsonl")
+    assert len(episodes) == 3 and all(ep.won for ep in episodes)
+    assert main(["eval", "--env", TOY_ID, "--model", str(sft_toy_dir), "--tasks", "2", "--out",
+                 str(tmp_path / "eval")]) == 0
+    report = json.loads((tmp_path / "eval" / "report.json").read_text())
+    assert report["results"][str(sft_toy_dir)]["episodes"] == 2
+    assert "100.0%" in capsys.readouterr().out

@@ -165,7 +165,9 @@ def train_ppo(policy: Any, env_fn: Callable[[], Any], config: PPOConfig = PPOCon
                 named[name].copy_(value)
         optimizer.load_state_dict(state["optimizer"])
         history, start = state["history"], state["iteration"]
-    n_tasks = config.num_train_tasks or env_fn().unwrapped.task_set.size(config.train_split)
+    probe = env_fn()
+    n_tasks = config.num_train_tasks or probe.unwrapped.task_set.size(config.train_split)
+    probe.close()
 
     def reference_logprobs(trajs: list[Trajectory]) -> list[torch.Tensor]:
         turns = [t for tr in trajs for t in tr.turns]
