@@ -556,6 +556,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
                         help="'expert' (oracle: minus the expert's remaining plan length) or a folder saved "
                              "by ProgressEstimator.save")
     parser.add_argument("--device", default="cpu", help="torch device of the model(s): cpu, cuda, auto")
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     parser.add_argument("--full-scoring", action="store_true",
                         help="score every candidate by re-encoding the whole episode (no prefix cache; same numbers)")
     parser.add_argument("--compare", action="store_true",
@@ -570,6 +571,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
 
     from spa_gym.agents.rollout import make_env
 
+    if args.threads > 0:
+        import torch
+
+        torch.set_num_threads(args.threads)
     out = Path(args.out)
     files = {name: out / f"{name}.jsonl" for name in ("steps", "pairs", "sft")}
     if files["steps"].exists() and not args.overwrite:
