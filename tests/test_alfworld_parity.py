@@ -170,6 +170,17 @@ def test_game_file_written_for_a_spec(tmp_path: Path) -> None:
     game.close()
 
 
+def test_temporary_game_file_is_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    game = tb.TextWorldGame(make_game("test", 78, "classic"))
+    assert game.game_file is None and list(tmp_path.iterdir()) == []
+    obs, info = game.reset()  # textworld keeps the game in memory; the file is not needed any more
+    assert "Your task is to:" in obs and info["won"] is False
+    game.close()
+
+
 def test_engine_import_leaves_home_and_environment_alone(tmp_path: Path) -> None:
     """``import alfworld`` would create ~/.cache/alfworld and set ALFWORLD_DATA; the backend contains both."""
     import subprocess

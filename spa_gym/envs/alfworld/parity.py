@@ -3,18 +3,22 @@
 An engine here is one loaded game of either engine — a native ``NativeGame`` or a real-engine
 ``TextWorldGame``: ``reset() -> (observation, info)`` with ``info["admissible_commands"]`` and
 ``info["won"]``, and ``step(command) -> (observation, won, admissible_commands)``. :class:`Transcript`
-records one episode of it. :class:`CommandMixer` chooses the next command of a seeded walk: mostly admissible commands,
-and a share of inadmissible ones — junk, near misses of admissible commands, and well-formed commands
-about the wrong object or a closed receptacle — the cases where engines are most likely to disagree.
+records one episode of it. :class:`CommandMixer` chooses the next command of a seeded walk: mostly
+admissible commands, and a share of inadmissible ones — junk, near misses of admissible commands, and
+well-formed commands about the wrong object or a closed receptacle — where engines are most likely to
+disagree. :func:`compare_engines` walks a game on the native engine and replays the commands on another.
 
->>> import random
->>> mixer = CommandMixer(random.Random(0), dialect="classic")
->>> mixer.observe("You arrive at loc 3. On the countertop 1, you see a apple 2.", ["look", "take apple 2 from countertop 1"])
->>> commands = [mixer.next(["look", "take apple 2 from countertop 1"]) for _ in range(200)]
->>> "take apple 2 from countertop 1" in commands and "look" in commands
+>>> from spa_gym.envs.alfworld.env import TINY_GAME, NativeGame
+>>> walk = native_walk(NativeGame(TINY_GAME), seed=0, random_steps=5, max_steps=30)
+>>> walk.won, walk.steps[-1].observation
+(True, 'You put the apple 1 in/on the fridge 1.')
+>>> again = replay_commands(NativeGame(TINY_GAME), "tiny", [s.command for s in walk.steps])
+>>> first_difference(walk, again) is None
 True
->>> any(c not in ("look", "take apple 2 from countertop 1") for c in commands)
-True
+
+Command-line tools (with the ``textworld`` extra): ``python -m spa_gym.envs.alfworld.parity check --split
+train --count 20`` compares both engines on generated games; ``... record FILES --out DIR`` writes the
+real engine's transcripts of game files.
 """
 
 from __future__ import annotations

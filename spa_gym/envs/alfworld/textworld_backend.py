@@ -198,13 +198,23 @@ class TextWorldGame:
     After a win the real gym env ignores further commands; this class plays on, as the raw engine does.
     """
 
-    def __init__(self, spec: GameSpec | None, workdir: str | os.PathLike | None = None, *,
-                 _data: dict[str, Any] | None = None, _name: str = "") -> None:
-        if (spec is None) == (_data is None):
-            raise TypeError("TextWorldGame needs a GameSpec (use load_official() for a game file)")
-        self.spec = spec
-        self.name = spec.name if spec is not None else _name
-        self.data = game_data(spec) if spec is not None else _data
+    def __init__(self, spec: GameSpec, workdir: str | os.PathLike | None = None) -> None:
+        if not isinstance(spec, GameSpec):
+            raise TypeError(f"TextWorldGame needs a GameSpec, got {type(spec).__name__} "
+                            "(use load_official() for a game file)")
+        self._start(game_data(spec), spec.name, spec, workdir)
+
+    @classmethod
+    def from_game_data(cls, data: dict[str, Any], name: str = "",
+                       workdir: str | os.PathLike | None = None) -> "TextWorldGame":
+        """Play a ``game.tw-pddl`` JSON object as it is (its own domain and grammar)."""
+        game = cls.__new__(cls)
+        game._start(data, name, None, workdir)
+        return game
+
+    def _start(self, data: dict[str, Any], name: str, spec: GameSpec | None,
+               workdir: str | os.PathLike | None) -> None:
+        self.spec, self.name, self.data = spec, name, data
         engine = _engine()
         tw = engine["textworld"]
         # What AlfredTWEnv.init_env requests and wraps, minus the batching and the step limit.
@@ -263,5 +273,4 @@ class TextWorldGame:
 
 def load_official(path: str | os.PathLike) -> TextWorldGame:
     """Play an official ``game.tw-pddl`` (or ``.tw-pddl.gz``) file as it is, domain and grammar included."""
-    data = read_game_file(path)
-    return TextWorldGame(None, _data=data, _name=str(path))
+    return TextWorldGame.from_game_data(read_game_file(path), str(path))
