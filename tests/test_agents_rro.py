@@ -212,6 +212,9 @@ def test_llm_policy_and_estimator_plumbing(tiny_model_dir):  # noqa: F811
     assert [s.to_dict() for s in again] == [s.to_dict() for s in steps]
     pairs = preference_pairs(steps, tokenizer=policy.tokenizer)
     assert all(p["prompt"].endswith("<|assistant|>\n") for p in pairs)
+    # Candidates generated two per model call follow the same rule.
+    batched = RROConfig(max_candidates=3, max_steps=3, reward="spa", seed=1, sample_batch=2)
+    check_rising_rule(collect_rising_trajectories(toy_env(), policy, estimator, 1, batched, progress=False), batched)
 
 
 def test_estimator_progress_prefix_cache_equals_full_scoring(tiny_model_dir):  # noqa: F811

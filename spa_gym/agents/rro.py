@@ -80,6 +80,8 @@ class RROConfig:
     max_candidates: int = 8  # policy samples per step at most; sampling stops earlier at the first rising one
     temperature: float = 1.0  # sampling temperature of an LLM policy (> 0: candidates must be able to differ)
     top_p: float = 1.0  # nucleus sampling of an LLM policy
+    sample_batch: int = 1  # LLM policy: replies generated per model call, then tried in order (the ones left
+    #                        when a candidate rises are dropped: same distribution, fewer model calls, more tokens)
     reward: str = "cumulative"  # what must rise: "cumulative" progress P_t, or "spa" step contribution c_t
     min_rise: float = 0.0  # a candidate rises when its reward >= the previous chosen reward + min_rise
     max_steps: int = 40  # steps per trajectory at most (the env's own step limit applies too)
@@ -87,8 +89,9 @@ class RROConfig:
     split: str = "train"  # split the tasks are drawn from
 
     def __post_init__(self) -> None:
-        if self.max_candidates < 1:
-            raise ValueError(f"max_candidates must be >= 1, got {self.max_candidates}")
+        if self.max_candidates < 1 or self.sample_batch < 1:
+            raise ValueError(f"max_candidates and sample_batch must be >= 1, got {self.max_candidates}, "
+                             f"{self.sample_batch}")
         if self.reward not in REWARD_SOURCES:
             raise ValueError(f"reward must be one of {REWARD_SOURCES}, got {self.reward!r}")
         if self.temperature < 0 or not 0 < self.top_p <= 1:
@@ -374,15 +377,22 @@ class _LLMProposer:
         self.policy, self.config = policy, config
         self.prompt_config = policy.prompt_config
         self.generator = None
+        self._prompt: list[dict[str, str]] | None = None  # the prompt the pending replies answer
+        self._pending: list[Any] = []
 
     def start_episode(self, seed: int) -> None:
         import torch
 
         self.generator = torch.Generator(device=self.policy.device).manual_seed(seed)
+        self._prompt, self._pending = None, []
 
     def __call__(self, messages: list[dict[str, str]], observation: str, info: dict) -> tuple[str, str]:
-        gen = self.policy.act([messages], temperature=self.config.temperature, top_p=self.config.top_p,
-                              generator=self.generator)[0]
+        if messages is not self._prompt or not self._pending:
+            k = min(self.config.sample_batch, self.config.max_candidates)
+            self._prompt = messages
+            self._pending = self.policy.act([messages] * k, temperature=self.config.temperature,
+                                            top_p=self.config.top_p, generator=self.generator)
+        gen = self._pending.pop(0)
         return gen.text, gen.action
 
 
