@@ -9,11 +9,12 @@ Arms, each with the same PPO budget, seed, features and policy:
 * ``random``: a uniformly random admissible command every step (no training);
 * ``sparse``: ALFWorld's own reward, 1.0 on success;
 * ``spa``: SPA's dense reward from a progress estimator, itself first trained (``train_estimator``) on
-  noisy-expert episodes of the training tasks.
+  noisy-expert and random episodes of the training tasks;
+* ``spa_final``: the same plus the env's own final reward (``SPAReward(add_final_reward=True)``).
 
-Run (about 10 minutes on 2 CPU cores)::
+Run (9 minutes on 2 CPU cores shared with other jobs, see benchmarks/RESULTS.md)::
 
-    nice -n 10 python benchmarks/sb3_learning.py --out runs/sb3_learning
+    nice -n 10 python benchmarks/sb3_learning.py --out runs/sb3_learning --no-progress
 
 The script reads top to bottom: pick tasks, (train the estimator), train each arm, evaluate, print a table.
 """
@@ -36,7 +37,7 @@ import torch
 class Args:
     """Hyper-parameters of the benchmark (every one is a command-line flag)."""
 
-    total_timesteps: int = 40_000
+    total_timesteps: int = 12_288
     """PPO environment steps per trained arm."""
     task_type: str = "pick_and_place_simple"
     """The one ALFWorld task type trained and evaluated."""
@@ -52,8 +53,10 @@ class Args:
     """Hashed n-gram feature size."""
     hidden_dim: int = 64
     """Width of the candidate-scoring extractor."""
-    n_steps: int = 512
-    """PPO rollout length."""
+    n_envs: int = 4
+    """Parallel envs (one process; batching the policy's forward pass is what saves time)."""
+    n_steps: int = 128
+    """PPO rollout length per env."""
     batch_size: int = 128
     """PPO minibatch size."""
     n_epochs: int = 4
@@ -64,21 +67,27 @@ class Args:
     """Discount (episodes are short)."""
     ent_coef: float = 0.01
     """Entropy bonus."""
+    estimator: str = ""
+    """A saved estimator folder to use instead of training one (empty: train it here)."""
     estimator_size: str = "tiny"
     """Size of the default progress estimator (``tiny`` or ``small``)."""
-    estimator_episodes: int = 240
-    """Noisy-expert episodes of the training tasks that train the estimator (a fifth held out for validation)."""
+    estimator_episodes: int = 128
+    """Episodes of the training tasks that train the estimator, half noisy-expert, half random (a fifth
+    held out for validation)."""
     estimator_epsilon: float = 0.5
     """Random-action probability of the noisy expert (mixes successes and failures)."""
     estimator_epochs: int = 6
-    """Estimator training epochs at most."""
+    """Estimator training epochs (the weights of the best validation epoch are kept)."""
+    estimator_learning_rate: float = 1e-4
+    """Estimator learning rate (3e-4 and above made the validation loss jump on this data)."""
     spa_alpha: float = 1.0
     """SPA weight of the progress contribution."""
-    spa_beta: float = 0.1
-    """SPA weight of the grounding signal."""
+    spa_beta: float = 0.0
+    """SPA weight of the grounding signal. 0 here: the masked policy only picks admissible commands, so the
+    grounding signal would be a constant bonus per step, which only rewards making episodes longer."""
     eval_episodes: int = 3
     """Episodes per held-out task (sampled actions, seeds 0..n-1)."""
-    arms: str = "random,sparse,spa"
+    arms: str = "random,sparse,spa,spa_final"
     """Comma-separated arms to run."""
     seed: int = 0
     """Seed of PPO, task sampling and the estimator."""
@@ -116,9 +125,13 @@ class TaskSubset(gym.Wrapper):
 
 
 def easy_tasks(split: str, args: Args) -> list[int]:
-    """Task ids of ``split`` with the chosen type and at most ``max_receptacles`` places."""
+    """Task ids of ``split`` with the chosen type and at most ``max_receptacles`` places (cached per version)."""
     from spa_gym.envs.alfworld import AlfWorldEnv
+    from spa_gym.envs.alfworld.splits import VERSION
 
+    cache = Path(args.out) / f"tasks-{VERSION}-{split}-{args.task_type}-{args.max_receptacles}.json"
+    if cache.is_file():
+        return json.loads(cache.read_text())
     env = AlfWorldEnv(split=split)
     chosen = []
     for task_id in range(env.task_set.size(split)):
@@ -126,6 +139,7 @@ def easy_tasks(split: str, args: Args) -> list[int]:
         places = sum(command.startswith("go to ") for command in info["admissible_commands"])
         if info["task_type"] == args.task_type and places <= args.max_receptacles:
             chosen.append(task_id)
+    cache.write_text(json.dumps(chosen) + "\n")
     return chosen
 
 
@@ -146,9 +160,35 @@ def evaluate(act: Callable[[dict, np.ndarray], int], make_env: Callable[[], gym.
     return {"success": float(np.mean(wins)), "episodes": len(wins), "mean_length": float(np.mean(lengths))}
 
 
+def position_check(estimator: Any, train_ids: list[int], args: Args, n: int = 16) -> dict[str, Any]:
+    """Does the estimator tell good steps from bad ones, or only early steps from late ones?
+
+    Scores ``n`` expert and ``n`` random episodes of the training tasks and returns the mean contribution
+    at steps 1-4 of each: similar rows mean the estimator has learned the step position, not progress.
+    """
+    from spa_gym.envs.alfworld import AlfWorldEnv
+    from spa_gym.progress import NoisyExpertPolicy, RandomPolicy, collect_episodes
+
+    env = AlfWorldEnv(split="train", max_steps=args.max_steps, expert=True)
+    check: dict[str, Any] = {}
+    for name, policy, seed in (("expert", NoisyExpertPolicy(0.0), 1000), ("random", RandomPolicy(), 2000)):
+        episodes = collect_episodes(env, policy, n, seed=seed, split="train", task_ids=train_ids[:n], progress=False)
+        scores = estimator.score_episodes(episodes)
+        check[name] = {"won": float(np.mean([e.won for e in episodes])),
+                       "mean_length": float(np.mean([len(e) for e in episodes])),
+                       "mean_sum": float(np.mean([c.sum() for c in scores])),
+                       "mean_contribution_steps_1_4": np.mean([c[:4] for c in scores if len(c) >= 4], 0).tolist()}
+        print(f"estimator on {n} {name} episodes: {check[name]['won']:.0%} won, length "
+              f"{check[name]['mean_length']:.1f}, sum {check[name]['mean_sum']:.2f}, mean contribution at steps 1-4 "
+              f"{np.round(check[name]['mean_contribution_steps_1_4'], 3).tolist()}")
+    return check
+
+
 def main(args: Args) -> dict[str, Any]:
     import spa_gym  # noqa: F401  (registers the envs)
     from sb3_contrib import MaskablePPO
+    from stable_baselines3.common.monitor import Monitor
+    from stable_baselines3.common.vec_env import DummyVecEnv
 
     from spa_gym.envs.alfworld import AlfWorldEnv
     from spa_gym.wrappers.sb3 import MaskableCandidateScoringPolicy, make_sb3_env
@@ -157,10 +197,10 @@ def main(args: Args) -> dict[str, Any]:
     torch.set_num_threads(1)  # small networks: one thread is fastest and leaves the other core free
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    arms = [arm.strip() for arm in args.arms.split(",") if arm.strip()]
-    unknown = set(arms) - {"random", "sparse", "spa"}
+    arms = [arm.strip() for arm in args.arms.split(",") if arm.strip()]  # "" with --estimator: only the check
+    unknown = set(arms) - {"random", "sparse", "spa", "spa_final"}
     if unknown:
-        raise ValueError(f"unknown arm(s) {sorted(unknown)}; choose from random, sparse, spa")
+        raise ValueError(f"unknown arm(s) {sorted(unknown)}; choose from random, sparse, spa, spa_final")
     results: dict[str, Any] = {"args": asdict(args), "arms": {}}
 
     # ---- 1. easy tasks: train ids from the train split, held-out ids from the other splits
@@ -174,39 +214,62 @@ def main(args: Args) -> dict[str, Any]:
 
     encoder = HashedNgramEncoder(dim=args.feature_dim)  # shared: its cache serves every arm
 
-    def make_env(reward_wrapper: Callable[[gym.Env], gym.Env] | None = None, subset: bool = False) -> gym.Env:
+    def make_env(reward_wrapper: Callable[[gym.Env], gym.Env] | None = None, subset: bool = False,
+                 rank: int = 0) -> gym.Env:
         env: gym.Env = AlfWorldEnv(split="train", max_steps=args.max_steps)
         if subset:
-            env = TaskSubset(env, "train", train_ids, seed=args.seed)
+            env = TaskSubset(env, "train", train_ids, seed=args.seed + rank)
         if reward_wrapper is not None:
             env = reward_wrapper(env)  # SPA sits on the text env, below the SB3 adapters
         return make_sb3_env(env, max_actions=args.max_actions, encoder=encoder, overflow="error")
 
-    # ---- 2. the SPA reward: train the progress estimator on noisy-expert episodes of the training tasks
+    # ---- 2. the SPA reward: train the progress estimator on episodes of the training tasks
     reward_wrappers: dict[str, Callable[[gym.Env], gym.Env] | None] = {"sparse": None}
-    if "spa" in arms:
-        from spa_gym.progress import NoisyExpertPolicy, ProgressEstimator, collect_episodes
+    wants_spa = "spa" in arms or "spa_final" in arms
+    if args.estimator:
+        from spa_gym.progress import ProgressEstimator
+        from spa_gym.wrappers import SPAReward
+
+        estimator = ProgressEstimator.load(args.estimator, device="cpu").eval()
+    elif wants_spa:
+        from spa_gym.progress import NoisyExpertPolicy, ProgressEstimator, RandomPolicy, collect_episodes
         from spa_gym.progress.training import EstimatorTrainingConfig, train_estimator
         from spa_gym.wrappers import SPAReward
 
         started = time.time()
+        # Half noisy-expert episodes (mostly won), half random ones (mostly lost): the estimator learns from
+        # the contrast which steps precede success.
         rng = np.random.default_rng(args.seed)
-        ids = rng.choice(train_ids, size=args.estimator_episodes).tolist()
-        episodes = collect_episodes(AlfWorldEnv(split="train", max_steps=args.max_steps, expert=True),
-                                    NoisyExpertPolicy(args.estimator_epsilon), args.estimator_episodes,
-                                    seed=args.seed, split="train", task_ids=ids, progress=args.progress)
+        half = args.estimator_episodes // 2
+        ids = rng.choice(train_ids, size=2 * half).tolist()
+        expert_env = AlfWorldEnv(split="train", max_steps=args.max_steps, expert=True)
+        episodes = (collect_episodes(expert_env, NoisyExpertPolicy(args.estimator_epsilon), half, seed=args.seed,
+                                     split="train", task_ids=ids[:half], progress=False)
+                    + collect_episodes(expert_env, RandomPolicy(), half, seed=args.seed + half, split="train",
+                                       task_ids=ids[half:], progress=False))
+        episodes = [episodes[i] for i in rng.permutation(len(episodes))]
         n_valid = max(1, len(episodes) // 5)
         estimator = ProgressEstimator.default(size=args.estimator_size, seed=args.seed, device="cpu")
-        history = train_estimator(estimator, episodes[n_valid:], episodes[:n_valid],
-                                  EstimatorTrainingConfig(epochs=args.estimator_epochs, progress=args.progress))
+        config = EstimatorTrainingConfig(epochs=args.estimator_epochs, learning_rate=args.estimator_learning_rate,
+                                         patience=0, progress=args.progress)
+        history = train_estimator(estimator, episodes[n_valid:], episodes[:n_valid], config)
         estimator.save(out / "estimator")
         estimator.eval()
-        results["estimator"] = {"episodes": len(episodes), "success_in_data": float(np.mean([e.won for e in episodes])),
+        results["estimator"] = {"episodes": len(episodes), "won": float(np.mean([e.won for e in episodes])),
                                 "valid_loss": history["valid_loss"], "seconds": time.time() - started}
-        print(f"estimator: {len(episodes)} episodes ({results['estimator']['success_in_data']:.0%} won), "
+        print(f"estimator: {len(episodes)} episodes ({results['estimator']['won']:.0%} won), "
               f"valid loss {history['valid_loss'][0]:.3f} -> {min(history['valid_loss']):.3f}, "
               f"{time.time() - started:.0f}s")
-        reward_wrappers["spa"] = lambda env: SPAReward(env, estimator, alpha=args.spa_alpha, beta=args.spa_beta)
+
+    if wants_spa or args.estimator:
+        results["estimator_check"] = position_check(estimator, train_ids, args)
+
+        def spa_reward(env: gym.Env, add_final_reward: bool = False) -> gym.Env:
+            return SPAReward(env, estimator, alpha=args.spa_alpha, beta=args.spa_beta,
+                             add_final_reward=add_final_reward)
+
+        reward_wrappers["spa"] = spa_reward
+        reward_wrappers["spa_final"] = lambda env: spa_reward(env, add_final_reward=True)
 
     # ---- 3. each arm: train (not the random one), then evaluate on training and held-out tasks
     for arm in arms:
@@ -217,7 +280,8 @@ def main(args: Args) -> dict[str, Any]:
             def act(obs: dict, mask: np.ndarray) -> int:
                 return int(rng.choice(np.flatnonzero(mask)))
         else:
-            env = make_env(reward_wrappers[arm], subset=True)
+            env = DummyVecEnv([lambda rank=rank: Monitor(make_env(reward_wrappers[arm], subset=True, rank=rank))
+                               for rank in range(args.n_envs)])
             model = MaskablePPO(MaskableCandidateScoringPolicy, env, n_steps=args.n_steps, batch_size=args.batch_size,
                                 n_epochs=args.n_epochs, learning_rate=args.learning_rate, gamma=args.gamma,
                                 ent_coef=args.ent_coef, seed=args.seed, device="cpu",
