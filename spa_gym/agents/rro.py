@@ -316,9 +316,11 @@ class EstimatorProgress:
         with torch.no_grad():
             # A cache built from the prefix tensors: updates concatenate into new tensors, the prefix stays.
             cache = DynamicCache(list(self._kv)) if self._kv else DynamicCache()
-            hidden, cache = est.hidden_states(torch.tensor([ids], device=dev), torch.ones((1, n), dtype=torch.long,
-                                              device=dev), position_ids=torch.arange(self._tokens, n, device=dev)[None],
-                                              past_key_values=cache, use_cache=True)
+            input_ids = torch.tensor([ids], device=dev)
+            mask = torch.ones((1, n), dtype=torch.long, device=dev)
+            positions = torch.arange(self._tokens, n, device=dev)[None]
+            hidden, cache = est.hidden_states(input_ids, mask, position_ids=positions, past_key_values=cache,
+                                              use_cache=True)
             value = float(est.head(hidden[0, -1].float()))
         if keep or not self._kv:
             self._kv = [(layer.keys, layer.values) for layer in cache.layers]
@@ -489,8 +491,9 @@ def collect_rising_trajectories(env: Any, policy: Any, estimator: Any, n_episode
                 branch = Episode(episode.task, episode.observation,
                                  episode.steps + [Step(action, c_obs, valid, float(c_reward))])
                 p = float(scorer(branch, base, c_info))
-                cand = Candidate(reply, action, c_obs, valid, float(c_reward), bool(c_term), p,
-                                 p - prev_progress, p if rising_bar else p - prev_progress)
+                cand = Candidate(reply=reply, action=action, observation=c_obs, action_valid=valid,
+                                 env_reward=float(c_reward), terminated=bool(c_term), progress=p,
+                                 contribution=p - prev_progress, reward=p if rising_bar else p - prev_progress)
                 tried[action] = cand
                 if cand.reward >= prev_reward + config.min_rise:
                     accepted = cand
@@ -507,10 +510,11 @@ def collect_rising_trajectories(env: Any, policy: Any, estimator: Any, n_episode
             episode.final_reward += float(reward)
             history.append((best.reply, obs))
             done = bool(terminated or truncated) or t + 1 == config.max_steps
-            record = RROStep(i, t, env_id, config.split, episode.task_id, episode.task, episode.observation,
-                             messages, cands,
-                             cands.index(best), n_samples, prev_reward, accepted is not None, done,
-                             bool(info.get("won", False)))
+            record = RROStep(episode=i, t=t, env_id=env_id, split=config.split, task_id=episode.task_id,
+                             task=episode.task, first_observation=episode.observation, messages=messages,
+                             candidates=cands, chosen=cands.index(best), n_samples=n_samples,
+                             prev_reward=prev_reward, rose=accepted is not None, done=done,
+                             won=bool(info.get("won", False)))
             steps.append(record)
             if out_path is not None:
                 append_step(out_path, record)
