@@ -252,3 +252,6 @@ def test_command_line(tmp_path, capsys):
     again = main(args + ["--overwrite"])
     assert {k: v for k, v in again.items() if k != "seconds"} == {k: v for k, v in summary.items() if k != "seconds"}
     assert 0.0 <= summary["policy_alone_success_rate"] <= 1.0
+    with pytest.raises(SystemExit):
+        main(["--env", "SPA-Nowhere-v0", "--out", str(tmp_path / "x")])
+    assert "unknown environment id 'SPA-Nowhere-v0'" in capsys.readouterr().err

@@ -593,25 +593,28 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     files = {name: out / f"{name}.jsonl" for name in ("steps", "pairs", "sft")}
     if files["steps"].exists() and not args.overwrite:
         parser.error(f"{files['steps']} exists; pass --overwrite to replace it")
-    files["steps"].unlink(missing_ok=True)
-    env = make_env(args.env, expert=True)
     tokenizer = None
-    if args.policy == "noisy-expert":
-        from spa_gym.progress.episodes import NoisyExpertPolicy
+    try:  # a wrong env id, model folder or device is one line of error, not a traceback
+        env = make_env(args.env, expert=True)
+        if args.policy == "noisy-expert":
+            from spa_gym.progress.episodes import NoisyExpertPolicy
 
-        policy: Any = NoisyExpertPolicy(epsilon=args.epsilon, seed=config.seed)
-    else:
-        from spa_gym.agents.policy import LLMPolicy
+            policy: Any = NoisyExpertPolicy(epsilon=args.epsilon, seed=config.seed)
+        else:
+            from spa_gym.agents.policy import LLMPolicy
 
-        policy = LLMPolicy.from_pretrained(args.policy, device=args.device)
-        tokenizer = policy.tokenizer
-    if args.estimator == "expert":
-        estimator: Any = ExpertPlanProgress()
-    else:
-        from spa_gym.progress.estimator import ProgressEstimator
+            policy = LLMPolicy.from_pretrained(args.policy, device=args.device)
+            tokenizer = policy.tokenizer
+        if args.estimator == "expert":
+            estimator: Any = ExpertPlanProgress()
+        else:
+            from spa_gym.progress.estimator import ProgressEstimator
 
-        estimator = EstimatorProgress(ProgressEstimator.load(args.estimator, device=args.device),
-                                      reuse_prefix=not args.full_scoring)
+            estimator = EstimatorProgress(ProgressEstimator.load(args.estimator, device=args.device),
+                                          reuse_prefix=not args.full_scoring)
+    except (FileNotFoundError, ValueError, RuntimeError) as err:
+        parser.error(str(err))
+    files["steps"].unlink(missing_ok=True)  # --overwrite: the steps are appended, so start from an empty file
     start = time.perf_counter()
     steps = collect_rising_trajectories(env, policy, estimator, args.episodes, config, files["steps"])
     seconds = time.perf_counter() - start
@@ -640,8 +643,10 @@ def _policy_alone_success(args: Any, config: RROConfig, policy: Any, env: Any, s
     else:
         from spa_gym.agents.rollout import make_env, run_episodes
 
-        episodes = [tr.episode for tr in run_episodes(policy, lambda: make_env(args.env), tasks, seed=config.seed,
-                                                      n_envs=1, temperature=config.temperature, top_p=config.top_p)]
+        max_steps = min(config.max_steps, env.unwrapped.max_steps)  # the same step limit as the RRO run
+        episodes = [tr.episode for tr in run_episodes(policy, lambda: make_env(args.env, max_steps=max_steps), tasks,
+                                                      seed=config.seed, n_envs=1, temperature=config.temperature,
+                                                      top_p=config.top_p)]
     return float(np.mean([ep.won for ep in episodes])) if episodes else 0.0
 
 
