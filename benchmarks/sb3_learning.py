@@ -76,6 +76,8 @@ class Args:
     held out for validation)."""
     estimator_epsilon: float = 0.5
     """Random-action probability of the noisy expert (mixes successes and failures)."""
+    estimator_random_fraction: float = 0.5
+    """Share of the estimator's episodes played by a random policy (the rest by the noisy expert)."""
     estimator_epochs: int = 6
     """Estimator training epochs (the weights of the best validation epoch are kept)."""
     estimator_learning_rate: float = 1e-4
@@ -237,16 +239,17 @@ def main(args: Args) -> dict[str, Any]:
         from spa_gym.wrappers import SPAReward
 
         started = time.time()
-        # Half noisy-expert episodes (mostly won), half random ones (mostly lost): the estimator learns from
-        # the contrast which steps precede success.
+        # Noisy-expert episodes (mostly won) and random ones (mostly lost): the estimator learns from the
+        # contrast which steps precede success.
         rng = np.random.default_rng(args.seed)
-        half = args.estimator_episodes // 2
-        ids = rng.choice(train_ids, size=2 * half).tolist()
+        n_random = int(round(args.estimator_episodes * args.estimator_random_fraction))
+        n_expert = args.estimator_episodes - n_random
+        ids = rng.choice(train_ids, size=args.estimator_episodes).tolist()
         expert_env = AlfWorldEnv(split="train", max_steps=args.max_steps, expert=True)
-        episodes = (collect_episodes(expert_env, NoisyExpertPolicy(args.estimator_epsilon), half, seed=args.seed,
-                                     split="train", task_ids=ids[:half], progress=False)
-                    + collect_episodes(expert_env, RandomPolicy(), half, seed=args.seed + half, split="train",
-                                       task_ids=ids[half:], progress=False))
+        episodes = (collect_episodes(expert_env, NoisyExpertPolicy(args.estimator_epsilon), n_expert, seed=args.seed,
+                                     split="train", task_ids=ids[:n_expert], progress=False)
+                    + collect_episodes(expert_env, RandomPolicy(), n_random, seed=args.seed + n_expert, split="train",
+                                       task_ids=ids[n_expert:], progress=False))
         episodes = [episodes[i] for i in rng.permutation(len(episodes))]
         n_valid = max(1, len(episodes) // 5)
         estimator = ProgressEstimator.default(size=args.estimator_size, seed=args.seed, device="cpu")
