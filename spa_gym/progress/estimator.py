@@ -98,7 +98,7 @@ class TrajectoryFormat:
             try:
                 self._from_chat_template(tokenizer)
                 self.uses_chat_template = True
-            except (ValueError, KeyError, TypeError, Exception):  # noqa: B014 - jinja raises its own types
+            except Exception:  # noqa: BLE001 - templates raise jinja's own errors too; any failure means "plain"
                 pass
 
     def _from_chat_template(self, tokenizer: Any) -> None:
