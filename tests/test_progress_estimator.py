@@ -10,7 +10,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from spa_gym.progress.episodes import Episode, RandomPolicy, Step, collect_episodes
 from spa_gym.progress.estimator import ProgressEstimator, window_starts
 from spa_gym.progress.incremental import IncrementalScorer
-from spa_gym.progress.small_model import (ROLE_TOKENS, build_small_model, load_tokenizer, train_tokenizer)
+from spa_gym.progress.small_model import (ROLE_TOKENS, build_small_model, load_tokenizer, rebuild_tokenizer_asset,
+                                          train_tokenizer)
 from spa_gym.progress.toy import CountingEnv
 
 ATOL = 1e-5
@@ -78,6 +79,14 @@ def test_shipped_tokenizer_and_retraining():
     assert 256 < len(tok) <= 4096
     trained = train_tokenizer(["open the drawer 1", "take the mug 2 from the drawer 1"] * 20, vocab_size=300)
     assert trained.decode(trained.encode("open the drawer 1").ids) == "open the drawer 1"
+
+
+def test_tokenizer_asset_regenerates_from_env_text(tmp_path):
+    path = rebuild_tokenizer_asset(tmp_path / "tok.json", vocab_size=600, episodes_per_env=3,
+                                   env_ids=["SPA-VirtualHome-v0"], progress=False)
+    tok = load_tokenizer(path)
+    assert len(tok) <= 600 and tok.apply_chat_template([{"role": "user", "content": "hi"}], tokenize=False)
+    assert len(tok.tokenize("walk to living room")) < len("walk to living room") // 2  # merges learned
 
 
 def test_unknown_size(tmp_path):

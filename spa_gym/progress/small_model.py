@@ -125,9 +125,10 @@ def env_text_corpus(episodes_per_env: int = 30, seed: int = 0, env_ids: Iterable
 
 
 def rebuild_tokenizer_asset(path: str | os.PathLike = TOKENIZER_ASSET, vocab_size: int = 3000,
-                            episodes_per_env: int = 30, seed: int = 0) -> Path:
-    """Retrain the shipped tokenizer from the registered environments' text and write it to ``path``."""
-    tok = train_tokenizer(env_text_corpus(episodes_per_env, seed), vocab_size=vocab_size)
+                            episodes_per_env: int = 30, seed: int = 0, env_ids: Iterable[str] | None = None,
+                            progress: bool = True) -> Path:
+    """Retrain the shipped tokenizer from the registered environments' text (or ``env_ids``) into ``path``."""
+    tok = train_tokenizer(env_text_corpus(episodes_per_env, seed, env_ids, progress), vocab_size=vocab_size)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
