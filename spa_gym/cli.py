@@ -76,7 +76,7 @@ def envs() -> None:
 @app.command()
 def demo(env: str = ENV_OPT,
          out: Path = typer.Option(Path("runs/demo"), "--out", help="Output folder (resumable)."),
-         preset: str = typer.Option("full", "--preset", help="full (the README's demo) or smoke (seconds)."),
+         preset: str = typer.Option("full", "--preset", help="full (the README demo) or smoke (tiny sizes, minutes)."),
          model: Optional[str] = typer.Option(None, "--model", help="HF model folder instead of the small default."),
          device: str = DEVICE_OPT, seed: int = SEED_OPT,
          iterations: Optional[int] = typer.Option(None, "--iterations", help="PPO iterations (default: preset's)."),

@@ -2,9 +2,9 @@
 
 The rule is deliberately forgiving and never fails: the command is the text after the first
 ``Action:`` (any case), cut at the end of its line; without an ``Action:`` marker it is the first
-non-empty line of the reply (a ``Thought:`` line alone gives an empty command). Whatever comes out is sent to the env as is —
-an unparsable reply is not "fixed" here, it gets the env's own answer (``Nothing happens.``), which
-is exactly the grounding signal SPA rewards.
+non-empty line of the reply (a ``Thought:`` line alone gives an empty command). Whatever comes out
+is sent to the env as is — an unparsable reply is not "fixed" here, it gets the env's own answer
+(``Nothing happens.``), which is exactly the grounding signal SPA rewards.
 
 >>> parse_action("Thought: the apple may be in the fridge.\\nAction: go to fridge 1")
 'go to fridge 1'
