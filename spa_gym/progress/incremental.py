@@ -2,7 +2,8 @@
 
 Each live episode owns a slot in a pool of KV-cache tensors (one keys and one values tensor per layer,
 shaped ``[slots, tokens, kv_heads, head_dim]``, grown by doubling). One :meth:`IncrementalScorer.add_steps`
-call runs one batched forward over the new steps of many episodes: their caches are read from the pool
+call runs one batched forward over the new steps of many episodes (episodes that start or slide their
+window run in a second one, so short steps are not padded to a whole window): their caches are read from the pool
 (a view when the slots are contiguous) right-padded to the longest, the new tokens are right-padded too,
 an attention mask hides both paddings and explicit position ids continue each episode's own sequence.
 The new keys and values are then written back into the slots with one indexed copy per layer. The
@@ -88,7 +89,8 @@ class IncrementalScorer:
 
     @torch.no_grad()
     def add_steps(self, items: Sequence[tuple[Hashable, str, str]]) -> np.ndarray:
-        """Score one new step for each ``(key, action, observation)``: one batched forward pass.
+        """Score one new step for each ``(key, action, observation)`` in one batched forward pass (two when
+        some episodes start or slide their window while others continue from their cache).
 
         Returns the contributions in the order of ``items``. A key may appear once per call.
         """
@@ -113,7 +115,16 @@ class IncrementalScorer:
                 pending.append(list(ids))
             live.steps.append(ids)
             lives.append(live)
-        return self._forward(lives, pending).float().cpu().numpy()
+        # Episodes encoding their window from scratch (new, or just slid) run apart from those continuing
+        # from a cache: in one batch every short step would be padded to the long window's width.
+        out = np.zeros(len(items), dtype=np.float32)
+        fresh = [live.cached_len == 0 for live in lives]
+        for group in (True, False):
+            rows = [r for r in range(len(lives)) if fresh[r] == group]
+            if rows:
+                values = self._forward([lives[r] for r in rows], [pending[r] for r in rows])
+                out[rows] = values.float().cpu().numpy()
+        return out
 
     # ------------------------------------------------------------------ the batched forward
     def _ensure_capacity(self, like: list[torch.Tensor], tokens: int) -> None:
