@@ -113,6 +113,7 @@ def main() -> None:
     parser.add_argument("--throughput-batch", type=int, default=0, help="also measure steps/s at this batch")
     parser.add_argument("--throughput-length", type=int, default=40)
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    parser.add_argument("--incremental-only", action="store_true", help="skip full re-encoding (timing only)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     if args.threads:
@@ -136,6 +137,9 @@ def main() -> None:
             enc = est.encode(eps[0])
             tokens = len(enc.header) + sum(len(s) for s in enc.steps)
             t_inc, c_inc = run_incremental(est, eps)
+            if args.incremental_only:
+                print(f"| {length} | {batch} | {tokens} | - | {t_inc:.2f} | - | - |", flush=True)
+                continue
             t_full, c_full = run_full(est, eps)
             diff = float(np.abs(c_inc - c_full).max())
             print(f"| {length} | {batch} | {tokens} | {t_full:.2f} | {t_inc:.2f} | {t_full / t_inc:.1f}x | {diff:.1e} |",
