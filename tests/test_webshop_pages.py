@@ -193,3 +193,16 @@ def test_text_rich_results_and_sub_page_layout(shop):
     assert shop.render(state, "text_rich") == (
         f"Instruction:\n{INSTR}\n[button] Back to Search [button_]\n[button] < Prev [button_]\n"
         "first bullet 0\nsecond bullet 0\n")
+
+
+def test_attributes_button_only_with_show_attrs(shop):
+    item = run(shop, "search[body lotion]", "click[B0ZZ100000]")
+    assert "attributes" not in shop.clickables(item)
+    assert shop.step(item, "click[Attributes]")[3] is False  # absent button: invalid, page unchanged
+    attrs_shop = Shop(shop.products, shop.search, shop.reward, INSTR, show_attrs=True)
+    clickables = attrs_shop.clickables(item)
+    assert clickables.index("attributes") == clickables.index("reviews") + 1 == clickables.index("buy now") - 1
+    assert attrs_shop.render(item).endswith("Reviews [SEP] Attributes [SEP] Buy Now")
+    sub = run(attrs_shop, "search[body lotion]", "click[B0ZZ100000]", "click[Attributes]")
+    assert attrs_shop.render(sub) == (f"Instruction: [SEP] {INSTR} [SEP] Back to Search [SEP] < Prev [SEP] "
+                                      "travel size [SEP] beauty [SEP] body lotion [SEP] Beauty \u203a Skin Care")

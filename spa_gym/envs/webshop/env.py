@@ -43,6 +43,7 @@ class WebShopEnv(TextEnv):
         max_steps: step limit (15, the ReAct-style budget; SPA-RL uses 10, the IL baselines 100).
         render_mode: ``"ansi"`` or ``"human"``.
         cache_dir: where search indexes are cached (default ``$SPA_GYM_CACHE`` or ``~/.cache/spa_gym``).
+        show_attrs: offer the item page's ``Attributes`` button and sub-page (off, as in the original).
 
     Actions are ``search[keywords]`` (allowed on every page) and ``click[value]`` with a value from the
     page. ``info["admissible_commands"]`` lists the ``click[...]`` commands of the page; ``search[...]``
@@ -52,7 +53,7 @@ class WebShopEnv(TextEnv):
     def __init__(self, split: str = "train", observation_mode: str = "text", num_products: int = 10_000,
                  catalogue_seed: int = 0, data_dir: str | os.PathLike | None = None, expert: bool = False,
                  max_steps: int = 15, render_mode: str | None = None,
-                 cache_dir: str | os.PathLike | None = None) -> None:
+                 cache_dir: str | os.PathLike | None = None, show_attrs: bool = False) -> None:
         if observation_mode not in OBSERVATION_MODES:
             raise ValueError(f"observation_mode must be one of {OBSERVATION_MODES}, got {observation_mode!r}")
         if data_dir is not None:
@@ -65,6 +66,7 @@ class WebShopEnv(TextEnv):
             self.source = Catalogue(num_products=num_products, seed=catalogue_seed)
             self._goals = GoalSet(self.source)
             self._task_set = self._goals.task_set
+        self.show_attrs = show_attrs
         super().__init__(split=split, max_steps=max_steps, expert=expert, render_mode=render_mode)
         self.observation_mode = observation_mode
         self.index: SearchIndex = get_index(self.source.key, self.source.documents(), len(self.source),
@@ -84,7 +86,7 @@ class WebShopEnv(TextEnv):
     def _shop(self) -> Shop:
         goal = self.goal
         return Shop(self.source, self.index.search, lambda product, options: get_reward(product, goal, options),
-                    goal.instruction_text)
+                    goal.instruction_text, show_attrs=self.show_attrs)
 
     def _start_episode(self, split: str, task_id: int) -> str:
         self._world = {"goal": self._goals.goal(split, task_id), "page": PageState()}

@@ -1,6 +1,7 @@
 """The shop's pages: state, clickables, transitions and the exact observation text.
 
-Pages are start, search results, item, item sub-page (Description / Features / Reviews) and done.
+Pages are start, search results, item, item sub-page (Description / Features / Reviews, and Attributes
+when made with ``show_attrs=True`` as in the original) and done.
 :class:`Shop` applies ``search[...]`` / ``click[...]`` to a :class:`PageState` the way the original
 text env does (see the spec for the quirks kept: search works on every page, ``next >`` has no end,
 Buy Now needs no options, the selected option is not marked in ``text`` mode) and renders the page
@@ -50,7 +51,7 @@ class PageState:
     results_page: int = 1
     product: int = -1                            # product index on item / sub / done pages
     options: dict[str, str] = field(default_factory=dict)  # chosen option name -> value
-    sub_page: str = ""                           # Description | Features | Reviews
+    sub_page: str = ""                           # Description | Features | Reviews | Attributes
     visited: tuple[str, ...] = ()                # ASINs opened since the last "back to search"
     purchase: dict[str, Any] | None = None       # reward breakdown after Buy Now
 
@@ -69,14 +70,17 @@ class Shop:
         search: ``query -> [product index]`` (the top 50).
         reward: ``(product, options) -> breakdown dict`` with a ``"reward"`` key.
         instruction: the goal text shown on every page.
+        show_attrs: offer the item page's Attributes button (the original's ``show_attrs``; off there too).
     """
 
     def __init__(self, products: ProductSource, search: Callable[[str], list[int]],
-                 reward: Callable[[Any, dict[str, str]], dict[str, Any]], instruction: str) -> None:
+                 reward: Callable[[Any, dict[str, str]], dict[str, Any]], instruction: str,
+                 show_attrs: bool = False) -> None:
         self.products = products
         self.search = search
         self.reward = reward
         self.instruction = instruction
+        self.sub_pages = SUB_PAGES + (("Attributes",) if show_attrs else ())
 
     # ------------------------------------------------------------------ clickables
     def page_results(self, state: PageState) -> list[int]:
@@ -93,7 +97,7 @@ class Shop:
         if state.page == "item":
             product = self.products.product(state.product)
             values = [v for vs in product.options.values() for v in vs]
-            return ["back to search", "< prev"] + [s.lower() for s in SUB_PAGES] + ["buy now"] + values
+            return ["back to search", "< prev"] + [s.lower() for s in self.sub_pages] + ["buy now"] + values
         if state.page == "sub":
             return ["back to search", "< prev"]
         return []
@@ -131,7 +135,7 @@ class Shop:
         if arg == "buy now":
             breakdown = self.reward(product, dict(state.options))
             return replace(state, page="done", purchase=breakdown), float(breakdown["reward"]), True, True
-        for sub in SUB_PAGES:
+        for sub in self.sub_pages:
             if arg == sub.lower():
                 return replace(state, page="sub", sub_page=sub), 0.0, False, True
         for group, values in product.options.items():  # an option value: the first group that has it
@@ -166,12 +170,15 @@ class Shop:
                 out.append(("text", group))
                 out += [("label", v) for v in values]
             out += [("text", product.title), ("text", f"Price: {product.price_text}"), ("text", "Rating: N.A.")]
-            out += [("button", s) for s in SUB_PAGES] + [("button", "Buy Now")]
+            out += [("button", s) for s in self.sub_pages] + [("button", "Buy Now")]
             return out
         if state.sub_page == "Description":
             out.append(("text", product.description))
         elif state.sub_page == "Features":
             out += [("text", b) for b in product.bullets]
+        elif state.sub_page == "Attributes":
+            out += [("text", a) for a in product.attributes]
+            out += [("text", product.category), ("text", product.query), ("text", product.product_category)]
         return out  # Reviews: the original shows none
 
     def _done_texts(self, state: PageState) -> list[str]:
