@@ -122,6 +122,25 @@ def test_unparsable_replies_go_to_the_env_as_they_are(tiny_model_dir):
         assert all(len(x.response_ids) == len(x.logprobs) == len(x.values) > 0 for x in t.turns)
 
 
+def test_snapping_sends_the_closest_admissible_command(tiny_model_dir):
+    # Same seed, same replies: with snapping every reply that resembles a listed command becomes it.
+    tasks = [("train", 0), ("train", 1)]
+    plain = LLMPolicy.from_pretrained(tiny_model_dir, max_new_tokens=3)
+    snapped = LLMPolicy.from_pretrained(tiny_model_dir, max_new_tokens=3,
+                                        prompt_config=PromptConfig(snap_to_admissible=1.0))
+    a = run_episodes(plain, lambda: toy_env(max_steps=3), tasks, seed=0)
+    b = run_episodes(snapped, lambda: toy_env(max_steps=3), tasks, seed=0)
+    for ta, tb in zip(a, b):
+        assert [t.reply for t in ta.turns][:1] == [t.reply for t in tb.turns][:1]  # same first reply
+        for turn, step in zip(tb.turns, tb.episode.steps):
+            assert turn.action == step.action
+            assert step.action_valid == (step.action in ("go up", "go down", "look"))
+            if parse_action(turn.reply) != turn.action:  # snapped: always to a listed command
+                assert turn.action in ("go up", "go down", "look")
+    valid = lambda trajs: sum(s.action_valid for t in trajs for s in t.episode.steps)
+    assert valid(b) > valid(a)
+
+
 def test_rollouts_are_reproducible(tiny_model_dir):
     policy = LLMPolicy.from_pretrained(tiny_model_dir, max_new_tokens=3)
     tasks = [("train", i) for i in range(4)]

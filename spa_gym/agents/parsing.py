@@ -19,6 +19,7 @@ is sent to the env as is — an unparsable reply is not "fixed" here, it gets th
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _ACTION = re.compile(r"action\s*:", re.IGNORECASE)
 _THOUGHT = re.compile(r"^\s*thought\s*:", re.IGNORECASE)
@@ -39,6 +40,28 @@ def parse_action(reply: str) -> str:
     return ""
 
 
+def snap_to_admissible(command: str, admissible: Sequence[str] | None, min_similarity: float) -> str:
+    """The admissible command closest to ``command`` when it is at least ``min_similarity`` (0-100) alike.
+
+    An opt-in bridge for small models that write almost-right commands: a command that is already
+    admissible, or that no admissible command resembles enough (e.g. WebShop's free-text ``search[...]``,
+    which is never listed), is returned unchanged. ``min_similarity <= 0`` turns snapping off.
+
+    >>> snap_to_admissible("go to countertop 11", ["go to countertop 1", "go to fridge 1", "look"], 80)
+    'go to countertop 1'
+    >>> snap_to_admissible("search[red shoes]", ["click[back to search]"], 80)
+    'search[red shoes]'
+    >>> snap_to_admissible("go to fridge 2", ["go to fridge 1"], 0)
+    'go to fridge 2'
+    """
+    if min_similarity <= 0 or not admissible or command in admissible:
+        return command
+    from rapidfuzz import fuzz, process
+
+    best = process.extractOne(command, list(admissible), scorer=fuzz.ratio, score_cutoff=min_similarity)
+    return best[0] if best else command
+
+
 def format_reply(action: str, thought: str | None = None) -> str:
     """The reply the agent is trained to write: ``Thought: ...\\nAction: ...`` or the bare action.
 
@@ -52,4 +75,4 @@ def format_reply(action: str, thought: str | None = None) -> str:
     return f"Thought: {thought}\nAction: {action}"
 
 
-__all__ = ["format_reply", "parse_action"]
+__all__ = ["format_reply", "parse_action", "snap_to_admissible"]

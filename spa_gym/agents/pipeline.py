@@ -74,7 +74,7 @@ class DemoConfig:
 PRESETS: dict[str, DemoConfig] = {
     "full": DemoConfig(
         sft_tasks=120, explore_tasks=64, explore_per_task=1, eval_tasks=40, train_max_steps=20, max_new_tokens=12,
-        n_envs=16, prompt=PromptConfig(instruction=False, history_turns=2),
+        n_envs=16, prompt=PromptConfig(instruction=False, history_turns=2, snap_to_admissible=70.0),
         sft=SFTConfig(epochs=3, learning_rate=1e-3, batch_size=16),
         estimator=EstimatorConfig(epochs=3, batch_size=8),
         ppo=PPOConfig(iterations=4, episodes_per_iteration=12, n_envs=12, update_epochs=1, minibatch_turns=16,

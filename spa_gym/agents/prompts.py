@@ -58,6 +58,9 @@ class PromptConfig:
     show_admissible: bool = False  # list the admissible commands under the newest observation
     one_shot: str = ""  # an example episode (see one_shot_example) appended to the instruction
     instruction: bool = True  # False drops the system turn (a model trained from scratch gains nothing from it)
+    # Replies -> commands: with a value in (0, 100], a command that is not admissible is replaced by the most
+    # similar admissible one when they are at least this alike (rapidfuzz ratio); 0 sends replies as written.
+    snap_to_admissible: float = 0.0
 
     def __post_init__(self) -> None:
         if self.reply_style not in REPLY_RULES:

@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from spa_gym.agents.parsing import snap_to_admissible
 from spa_gym.agents.prompts import build_messages
 from spa_gym.progress.episodes import Episode, Step
 
@@ -105,8 +106,9 @@ def run_episodes(policy: Any, env_fn: Callable[[], Any], tasks: Sequence[tuple[s
             gens = policy.act(messages, temperature=temperature, top_p=top_p, generator=generator)
             t1 = time.perf_counter()
             for k, gen in zip(active, gens):
-                i, traj, history, _ = slots[k]
-                action = gen.action
+                i, traj, history, last_info = slots[k]
+                action = snap_to_admissible(gen.action, last_info.get("admissible_commands"),
+                                            policy.prompt_config.snap_to_admissible)
                 obs, reward, terminated, truncated, info = envs[k].step(action)
                 traj.turns.append(Turn(gen.prompt_ids, gen.response_ids, gen.logprobs, gen.values, gen.text, action))
                 traj.episode.steps.append(Step(action, obs, bool(info.get("action_valid", True)), float(reward)))
