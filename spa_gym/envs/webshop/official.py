@@ -244,6 +244,16 @@ def convert(files: dict[str, Path], db_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------- the shared store
+def _decode_product(data: str) -> Product:
+    """A :class:`Product` from its stored JSON row."""
+    d = json.loads(data)
+    return Product(asin=d["asin"].upper(), title=d["title"], description=d["description"],
+                   bullets=tuple(d["bullets"]), category=d["category"], query=d["query"],
+                   product_category=d["product_category"], attributes=tuple(d["attributes"]),
+                   options={k: tuple(v) for k, v in d["options"].items()}, pricing=tuple(d["pricing"]),
+                   price=d["price"], nouns=tuple(d["nouns"]))
+
+
 _OPEN: "weakref.WeakValueDictionary[str, OfficialData]" = weakref.WeakValueDictionary()
 _OPEN_LOCK = threading.Lock()
 
@@ -301,12 +311,7 @@ class OfficialData:
             row = self._fetch("SELECT data FROM products WHERE idx = ?", index)
             if row is None:
                 raise IndexError(f"product index {index} out of range (0..{self.num_products - 1})")
-            d = json.loads(row[0])
-            product = Product(asin=d["asin"].upper(), title=d["title"], description=d["description"],
-                              bullets=tuple(d["bullets"]), category=d["category"], query=d["query"],
-                              product_category=d["product_category"], attributes=tuple(d["attributes"]),
-                              options={k: tuple(v) for k, v in d["options"].items()}, pricing=tuple(d["pricing"]),
-                              price=d["price"], nouns=tuple(d["nouns"]))
+            product = _decode_product(row[0])
             if len(self._products) > 20_000:  # a memo, bounded
                 self._products.clear()
             self._products[index] = product
@@ -339,9 +344,6 @@ class OfficialData:
         con = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
         try:
             for (data,) in con.execute("SELECT data FROM products ORDER BY idx"):
-                d = json.loads(data)
-                first = d["bullets"][0] if d["bullets"] else ""
-                options = ", and ".join(f"{k}: {', '.join(v)}" for k, v in d["options"].items())
-                yield " ".join([d["title"], d["description"], first, options]).lower()
+                yield _decode_product(data).search_document()
         finally:
             con.close()
