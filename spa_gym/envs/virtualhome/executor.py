@@ -52,10 +52,6 @@ class PutOffCrash(RuntimeError):
 
 
 # ---------------------------------------------------------------------- derived predicates
-def agent(g: EnvGraph) -> int:
-    return g.character_id
-
-
 def close_to(g: EnvGraph, x: int) -> bool:
     """The executor's permissive closeness: CLOSE, CLOSE to something CLOSE, or ON something CLOSE."""
     near = g.targets(g.character_id, "CLOSE")
@@ -120,13 +116,14 @@ def _name(g: EnvGraph, x: int) -> str:
     return g.nodes[x].class_name
 
 
-def _posture(g: EnvGraph) -> set[str]:
+def agent_posture(g: EnvGraph) -> set[str]:
+    """The agent's SITTING / LYING states (empty when standing)."""
     return g.nodes[g.character_id].states & {"SITTING", "LYING"}
 
 
 # ---------------------------------------------------------------------- actions
 def _check_walk(g: EnvGraph, x: int, strict: bool) -> str | None:
-    if _posture(g):
+    if agent_posture(g):
         return "the agent is sitting or lying"
     if room_of(g, x) is None:
         return f"{_name(g, x)} is in no room"
@@ -159,7 +156,7 @@ def _apply_walk(g: EnvGraph, x: int, strict: bool) -> None:
 
 def _find_is_local(g: EnvGraph, x: int) -> bool:
     a = g.character_id
-    return (g.has_edge(x, "ON", a) or "BODY_PART" in _props(g, x) or close_to(g, x) or bool(_posture(g)))
+    return (g.has_edge(x, "ON", a) or "BODY_PART" in _props(g, x) or close_to(g, x) or bool(agent_posture(g)))
 
 
 def _check_find(g: EnvGraph, x: int, strict: bool) -> str | None:
@@ -229,7 +226,7 @@ def _apply_lie(g: EnvGraph, x: int, strict: bool) -> None:
 
 
 def _check_standup(g: EnvGraph, strict: bool) -> str | None:
-    return None if _posture(g) else "the agent is not sitting or lying"
+    return None if agent_posture(g) else "the agent is not sitting or lying"
 
 
 def _apply_standup(g: EnvGraph, strict: bool) -> None:
@@ -429,7 +426,7 @@ def _check_watch(g: EnvGraph, x: int) -> str | None:
         return f"{_name(g, x)} is in another room"
     if not faces(g, x):
         return f"the agent does not face {_name(g, x)}"
-    if _posture(g) and _name(g, x) != "computer" and not g.has_edge(g.character_id, "FACING", x):
+    if agent_posture(g) and _name(g, x) != "computer" and not g.has_edge(g.character_id, "FACING", x):
         return f"the agent does not face {_name(g, x)} directly"
     return None
 
@@ -531,8 +528,8 @@ _CHECKS: dict[str, Callable[[EnvGraph, list[int], bool, GrabRecords], str | None
     "CUT": lambda g, i, s, r: _check_cut(g, i[0]),
     "EAT": lambda g, i, s, r: _check_eat(g, i[0]),
     "GREET": lambda g, i, s, r: _need("PERSON" in _props(g, i[0]), f"{_name(g, i[0])} is not a person"),
-    "SLEEP": lambda g, i, s, r: _need(bool(_posture(g)), "the agent is not lying or sitting"),
-    "WAKEUP": lambda g, i, s, r: _need(bool(_posture(g)), "the agent is not lying or sitting"),
+    "SLEEP": lambda g, i, s, r: _need(bool(agent_posture(g)), "the agent is not lying or sitting"),
+    "WAKEUP": lambda g, i, s, r: _need(bool(agent_posture(g)), "the agent is not lying or sitting"),
 }
 for _alias in ("LOOKAT_SHORT", "LOOKAT_MEDIUM", "LOOKAT_LONG"):
     _CHECKS[_alias] = _CHECKS["LOOKAT"]

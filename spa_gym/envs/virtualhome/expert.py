@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from spa_gym.envs.virtualhome.executor import (close_to, free_hand, held_objects, holding, inside_closed,
-                                               room_of)
+from spa_gym.envs.virtualhome.executor import (agent_posture, close_to, free_hand, held_objects, holding,
+                                               inside_closed, room_of)
 from spa_gym.envs.virtualhome.goals import Goal
 from spa_gym.envs.virtualhome.text import format_command
 from spa_gym.envs.virtualhome.world import World
@@ -84,7 +84,7 @@ class Planner:
 
     # ------------------------------------------------------------------ building blocks
     def stand(self) -> None:
-        if self.g.nodes[self.g.character_id].states & {"SITTING", "LYING"}:
+        if agent_posture(self.g):
             self.do("STANDUP")
 
     def approach(self, x: int) -> None:

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from spa_gym.envs.virtualhome import executor
-from spa_gym.envs.virtualhome.executor import (ARITY, GrabRecords, PutOffCrash, close_to, held_objects,
-                                               inside_closed, room_of)
+from spa_gym.envs.virtualhome.executor import (ARITY, GrabRecords, PutOffCrash, agent_posture, close_to,
+                                               held_objects, inside_closed, room_of)
 from spa_gym.envs.virtualhome.graph import EnvGraph
 from spa_gym.envs.virtualhome.text import (ERROR_INPUT, NOTHING_HAPPENS, ScriptLine, format_command, observe,
                                            parse_command)
@@ -203,10 +203,10 @@ class World:
         g, a = self.graph, self.graph.character_id
         nodes = g.nodes
         room = room_of(g, a)
-        posture = nodes[a].states & {"SITTING", "LYING"}
+        resting = agent_posture(g)
         cmds: list[str] = []
         room_nodes = self._room_nodes(room) if room is not None else []
-        if not posture:
+        if not resting:
             cmds += [format_command("WALK", c) for c in sorted({nodes[r].class_name for r in g.rooms()})]
             cmds += [format_command("WALK", c) for c in sorted({nodes[n].class_name for n in room_nodes
                                                                  if nodes[n].category not in _NOT_WALK_TARGETS})]
@@ -244,7 +244,7 @@ class World:
                         continue
                     if executor.check(g, verb, [h, node], self.records, self.strict) is None:
                         cmds.append(format_command(verb, hc, c))
-        if posture:
+        if resting:
             cmds.append(format_command("STANDUP"))
         seen: set[str] = set()
         return [c for c in cmds if not (c in seen or seen.add(c))]
