@@ -17,11 +17,10 @@ Plans are shortest among these candidate shapes; detours no goal needs (closing,
 
 from __future__ import annotations
 
-from itertools import permutations
+from itertools import permutations, product
 from typing import TYPE_CHECKING
 
 from spa_gym.envs.alfworld.goals import goal_params
-from spa_gym.envs.alfworld.pddl import parse_problem
 from spa_gym.envs.alfworld.world import FRIDGE, MICROWAVE, Scene, State
 
 if TYPE_CHECKING:
@@ -136,7 +135,7 @@ def candidate_plans(scene: Scene, state: State, params: dict):
                 base = [_Plan(scene, state)] if held == chosen[0] else \
                     (_drop_options(scene, state, held, firsts | {scene.rloc[rt]}) if held is not None else [_Plan(scene, state)])
                 for p0 in base:
-                    for srcs in _product([sources(o) for o in chosen]):
+                    for srcs in product(*(sources(o) for o in chosen)):
                         p = p0.fork()
                         for o, src in zip(chosen, srcs):
                             if src is not None:
@@ -167,15 +166,6 @@ def candidate_plans(scene: Scene, state: State, params: dict):
                         if not (o in state.contents.get(rt, ()) and rt != src):
                             p.put(o, rt)
                         yield p.acts
-
-
-def _product(lists):
-    if not lists:
-        yield ()
-        return
-    for x in lists[0]:
-        for rest in _product(lists[1:]):
-            yield (x, *rest)
 
 
 def plan(scene: Scene, state: State, goal, params: dict, max_candidates: int = 200_000) -> list[tuple] | None:
@@ -247,7 +237,7 @@ def solve(spec: "GameSpec") -> list[str] | None:
 
     game = NativeGame(spec)
     game.reset()
-    acts = plan(game.scene, game.state, game.goal, goal_params(parse_problem(spec.problem, spec.name).goal))
+    acts = plan(game.scene, game.state, game.goal, goal_params(game.goal.formula))
     if acts is None:
         return None
     return [game.text.command(a) for a in acts]
