@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from spa_gym.envs.virtualhome.executor import ARITY, held_objects, room_of
+from spa_gym.envs.virtualhome.executor import ARITY, held_objects, holding, room_of
 from spa_gym.envs.virtualhome.graph import EnvGraph
 
 #: Literal answers of SPA-RL's VirtualHome env.
@@ -117,8 +117,7 @@ _HIDDEN_RELATIONS = frozenset({"CLOSE", "FACING", "INSIDE", "HOLDS_RH", "HOLDS_L
 
 def visible(g: EnvGraph, node_id: int, agent_room: int | None) -> bool:
     """Rooms, held objects, and nodes (transitively) INSIDE the agent's room not shut in a closed container."""
-    a = g.character_id
-    if g.is_room(node_id) or node_id in g.targets(a, "HOLDS_RH") or node_id in g.targets(a, "HOLDS_LH"):
+    if g.is_room(node_id) or holding(g, node_id):
         return True
     ins = g.targets(node_id, "INSIDE")
     for c in ins:
