@@ -155,8 +155,8 @@ class World:
         fail = self._fail
         if line.action not in ARITY:
             return fail(f"unknown action {line.action}", line)
-        held = held_objects(self.graph)
-        if self.strict and line.action == "RELEASE" and not line.names and len(held) == 1:
+        if (self.strict and line.action == "RELEASE" and not line.names
+                and len(held := held_objects(self.graph)) == 1):
             # strict: a bare `release` drops the one held object (no name to resolve)
             line, ids, err = ScriptLine("RELEASE", (self.graph.nodes[held[0]].class_name,)), [held[0]], ""
         elif len(line.names) != ARITY[line.action]:
