@@ -67,7 +67,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from spa_gym.agents.parsing import format_reply
-from spa_gym.agents.prompts import PromptConfig, build_messages, render_plain, render_prompt
+from spa_gym.agents.prompts import PromptConfig, build_messages, render_prompt
 from spa_gym.progress.episodes import Episode, Step
 
 REWARD_SOURCES = ("cumulative", "spa")
@@ -206,10 +206,6 @@ def trajectories(steps: Iterable[RROStep]) -> list[Episode]:
 
 
 # ---------------------------------------------------------------------------------------- training data
-def _prompt_text(messages: list[dict[str, str]], tokenizer: Any | None) -> str:
-    return render_prompt(tokenizer, messages) if tokenizer is not None else render_plain(messages)
-
-
 def preference_pairs(steps: Iterable[RROStep], *, tokenizer: Any | None = None, rising_only: bool = False,
                      min_margin: float = 0.0) -> list[dict[str, Any]]:
     """``(prompt, chosen, rejected)`` pairs: the chosen reply against each candidate with a lower reward.
@@ -224,10 +220,12 @@ def preference_pairs(steps: Iterable[RROStep], *, tokenizer: Any | None = None, 
     for s in steps:
         if rising_only and not s.rose:
             continue
-        chosen = s.chosen_candidate
+        chosen, prompt = s.chosen_candidate, None
         for r in s.rejected:
             if chosen.reward - r.reward > min_margin:
-                pairs.append({"prompt": _prompt_text(s.messages, tokenizer), "messages": s.messages,
+                if prompt is None:  # rendered once per step, not once per pair
+                    prompt = render_prompt(tokenizer, s.messages)
+                pairs.append({"prompt": prompt, "messages": s.messages,
                               "chosen": chosen.reply, "rejected": r.reply, "chosen_reward": chosen.reward,
                               "rejected_reward": r.reward, "episode": s.episode, "t": s.t})
     return pairs
