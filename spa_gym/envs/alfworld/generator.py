@@ -38,6 +38,7 @@ from spa_gym.core import stable_seed
 from spa_gym.envs.alfworld import tables as T
 from spa_gym.envs.alfworld.game import DIALECTS, TASK_TYPES, GameSpec
 from spa_gym.envs.alfworld.splits import ALFWORLD_TASKS, VERSION, layouts_for
+from spa_gym.envs.alfworld.world import demangle
 
 #: How many times a task is re-drawn before giving up (a rejection is rare; see ``make_game``).
 MAX_ATTEMPTS = 50
@@ -508,22 +509,14 @@ def write_problem(draft: Draft, name: str) -> str:
 def display_names(ids) -> dict[str, str]:
     """The names the text game shows for PDDL ids: ``cabinet 3``, ``sinkbasin 1`` (lower-cased, like the engine).
 
-    Within a class the ids are sorted and numbered downwards, as alfworld's demangler does.
+    The engine's own :func:`~spa_gym.envs.alfworld.world.demangle`, keyed by the given ids.
 
     >>> display_names(["Cabinet_bar_01", "Cabinet_bar_02", "Sink_bar_1_bar_SinkBasin"])
     {'Cabinet_bar_01': 'cabinet 2', 'Cabinet_bar_02': 'cabinet 1', 'Sink_bar_1_bar_SinkBasin': 'sinkbasin 1'}
     """
-    by_class: dict[str, list[str]] = {}
-    for id_ in ids:
-        low = id_.lower()
-        head = low.partition("_bar_")[0] + ("basin" if "basin" in low else "")
-        by_class.setdefault(head, []).append(id_)
-    names = {}
-    for head, members in by_class.items():
-        members.sort(key=str.lower)
-        for i, id_ in enumerate(members):
-            names[id_] = f"{head} {len(members) - i}"
-    return dict(sorted(names.items()))
+    ids = sorted(set(ids))
+    engine_names = demangle(id_.lower() for id_ in ids)
+    return {id_: engine_names[id_.lower()] for id_ in ids}
 
 
 def scripted_plan(draft: Draft, dialect: str = "classic") -> tuple[str, ...]:
