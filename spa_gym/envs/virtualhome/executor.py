@@ -200,9 +200,7 @@ def _apply_sit(g: EnvGraph, x: int, strict: bool) -> None:
     g.add_edge(a, "ON", x)
     for t in sorted(g.targets(x, "FACING")):
         g.add_edge(a, "FACING", t)
-    st = g.nodes[a].states
-    st.discard("LYING")
-    st.add("SITTING")
+    swap_state(g, a, "LYING", "SITTING")
 
 
 def _check_lie(g: EnvGraph, x: int, strict: bool) -> str | None:
@@ -220,9 +218,7 @@ def _check_lie(g: EnvGraph, x: int, strict: bool) -> str | None:
 def _apply_lie(g: EnvGraph, x: int, strict: bool) -> None:
     a = g.character_id
     g.add_edge(a, "ON", x)
-    st = g.nodes[a].states
-    st.discard("SITTING")
-    st.add("LYING")
+    swap_state(g, a, "SITTING", "LYING")
 
 
 def _check_standup(g: EnvGraph, strict: bool) -> str | None:
@@ -293,7 +289,8 @@ def _check_open_close(g: EnvGraph, x: int, opening: bool) -> str | None:
     return None
 
 
-def _swap(g: EnvGraph, x: int, old: str, new: str) -> None:
+def swap_state(g: EnvGraph, x: int, old: str, new: str) -> None:
+    """Replace state ``old`` of node ``x`` by ``new`` (``old`` need not be there)."""
     st = g.nodes[x].states
     st.discard(old)
     st.add(new)
@@ -348,10 +345,6 @@ def _check_plug(g: EnvGraph, x: int, plug_in: bool) -> str | None:
     if not plug_in and "PLUGGED_IN" not in n.states:
         return f"{n.class_name} is not plugged in"
     return None
-
-
-def _clean(g: EnvGraph, x: int) -> None:
-    _swap(g, x, "DIRTY", "CLEAN")
 
 
 def _check_close(g: EnvGraph, x: int) -> str | None:
@@ -550,9 +543,9 @@ def _apply(g: EnvGraph, action: str, ids: list[int], strict: bool, records: Grab
     elif action == "GRAB":
         _apply_grab(g, x, strict, records)
     elif action == "OPEN":
-        _swap(g, x, "CLOSED", "OPEN")
+        swap_state(g, x, "CLOSED", "OPEN")
     elif action == "CLOSE":
-        _swap(g, x, "OPEN", "CLOSED")
+        swap_state(g, x, "OPEN", "CLOSED")
     elif action in ("PUTBACK", "PUTIN"):
         _apply_put(g, x, ids[1], "ON" if action == "PUTBACK" else "INSIDE", records)
     elif action == "PUTOBJBACK":
@@ -563,15 +556,15 @@ def _apply(g: EnvGraph, action: str, ids: list[int], strict: bool, records: Grab
         else:
             _apply_put(g, x, origin, rel, records)
     elif action == "SWITCHON":
-        _swap(g, x, "OFF", "ON")
+        swap_state(g, x, "OFF", "ON")
     elif action == "SWITCHOFF":
-        _swap(g, x, "ON", "OFF")
+        swap_state(g, x, "ON", "OFF")
     elif action == "PLUGIN":
-        _swap(g, x, "PLUGGED_OUT", "PLUGGED_IN")
+        swap_state(g, x, "PLUGGED_OUT", "PLUGGED_IN")
     elif action == "PLUGOUT":
-        _swap(g, x, "PLUGGED_IN", "PLUGGED_OUT")
+        swap_state(g, x, "PLUGGED_IN", "PLUGGED_OUT")
     elif action in ("WIPE", "WASH", "RINSE", "SCRUB"):
-        _clean(g, x)
+        swap_state(g, x, "DIRTY", "CLEAN")
     elif action == "PUTON":
         _apply_puton(g, x)
     elif action == "PUTOFF":

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from spa_gym.core.tasks import TaskSet
-from spa_gym.envs.virtualhome.executor import room_of
+from spa_gym.envs.virtualhome.executor import room_of, swap_state
 from spa_gym.envs.virtualhome.expert import Planner, PlanError, expert_plan, plan_into, run_plan
 from spa_gym.envs.virtualhome.goals import Goal, diff_goal
 from spa_gym.envs.virtualhome.graph import EnvGraph
@@ -96,11 +96,6 @@ def _room_name(g: EnvGraph, node: int) -> str:
     return g.nodes[room].class_name.replace("_", " ") if room is not None else "house"
 
 
-def _set(g: EnvGraph, node: int, remove: str, add: str) -> None:
-    g.nodes[node].states.discard(remove)
-    g.nodes[node].states.add(add)
-
-
 def _seat_facing(g: EnvGraph, screen: int) -> int | None:
     seats = sorted(s for s in g.sources(screen, "FACING") if "SITTABLE" in g.nodes[s].properties)
     return seats[0] if seats else None
@@ -135,7 +130,7 @@ def _light(on: bool):
     def build(g, rng):
         light = _of(g, "light", rng)
         if on:
-            _set(g, light, "ON", "OFF")
+            swap_state(g, light, "ON", "OFF")
         verb = "on" if on else "off"
         return (f"Walk to the light switch in the {_room_name(g, light)} and turn the light {verb}.",
                 [("state", light, "ON" if on else "OFF")])
@@ -173,7 +168,7 @@ def _desk_work(extra_plug: str | None, what: str):
             device = _of(g, extra_plug, rng, room_of(g, computer))
             if device is None:
                 return None
-            _set(g, device, "PLUGGED_IN", "PLUGGED_OUT")
+            swap_state(g, device, "PLUGGED_IN", "PLUGGED_OUT")
             ops.append(("state", device, "PLUGGED_IN"))
         keyboard = _of(g, "keyboard", rng, room_of(g, computer))
         if keyboard is not None:
@@ -200,7 +195,7 @@ def _wash_clothes(g, rng):
     clothes = _first(g, ("clothes_shirt", "clothes_pants"), rng)
     if machine is None or clothes is None:
         return None
-    _set(g, clothes, "CLEAN", "DIRTY")
+    swap_state(g, clothes, "CLEAN", "DIRTY")
     name = g.nodes[clothes].class_name.replace("clothes_", "")
     return (f"Put the dirty {name} in the washing machine in the {_room_name(g, machine)}, close it and "
             "switch it on.", [("place", clothes, machine, "INSIDE"), ("state", machine, "CLOSED"),
@@ -247,7 +242,7 @@ def _wash_dishes_by_hand(g, rng):
     counter = _of(g, "kitchen_counter", rng)
     if None in (plate, faucet, counter):
         return None
-    _set(g, plate, "CLEAN", "DIRTY")
+    swap_state(g, plate, "CLEAN", "DIRTY")
     return ("Take the dirty plate, wash it at the sink with the faucet running, and leave it on the kitchen counter.",
             [("get", plate), ("state", faucet, "ON"), ("state", plate, "CLEAN"), ("state", faucet, "OFF"),
              ("place", plate, counter, "ON")])
@@ -265,7 +260,7 @@ def _coffee(g, rng):
     if maker is None or coffee is None:
         return None
     if rng.random() < 0.5:
-        _set(g, maker, "PLUGGED_IN", "PLUGGED_OUT")
+        swap_state(g, maker, "PLUGGED_IN", "PLUGGED_OUT")
     return ("Fill the coffee maker with coffee, close it and switch it on.",
             [("get", coffee), ("state", maker, "OPEN"), ("do", "POUR", coffee, maker), ("state", maker, "CLOSED"),
              ("state", maker, "ON")])
@@ -289,11 +284,11 @@ def _dishwasher(g, rng):
     washer, plate = _of(g, "dishwasher", rng), _of(g, "plate", rng)
     if washer is None or plate is None:
         return None
-    _set(g, plate, "CLEAN", "DIRTY")
+    swap_state(g, plate, "CLEAN", "DIRTY")
     ops: list[Op] = [("place", plate, washer, "INSIDE")]
     cup = _of(g, "cup", rng)
     if cup is not None and rng.random() < 0.5:
-        _set(g, cup, "CLEAN", "DIRTY")
+        swap_state(g, cup, "CLEAN", "DIRTY")
         ops.append(("place", cup, washer, "INSIDE"))
     return ("Load the dirty dishes into the dishwasher, close it and start it.",
             ops + [("state", washer, "CLOSED"), ("state", washer, "ON")])
@@ -313,7 +308,7 @@ def _music(g, rng):
     if radio is None:
         return None
     if rng.random() < 0.5:
-        _set(g, radio, "PLUGGED_IN", "PLUGGED_OUT")
+        swap_state(g, radio, "PLUGGED_IN", "PLUGGED_OUT")
     return f"Go to the {_room_name(g, radio)} and switch on the radio to listen to music.", [("state", radio, "ON")]
 
 
@@ -323,7 +318,7 @@ def _wash_body(part: str):
         faucet = _of(g, "faucet", rng, room_of(g, node)) if node else None
         if faucet is None:
             return None
-        _set(g, node, "CLEAN", "DIRTY")
+        swap_state(g, node, "CLEAN", "DIRTY")
         ops: list[Op] = [("state", faucet, "ON"), ("state", node, "CLEAN"), ("state", faucet, "OFF")]
         if part == "face":
             towel = _of(g, "towel", rng)
@@ -376,7 +371,7 @@ def _clean(g, rng):
     rag = _first(g, ("rag", "sponge"), rng)
     if table is None or rag is None:
         return None
-    _set(g, table, "CLEAN", "DIRTY")
+    swap_state(g, table, "CLEAN", "DIRTY")
     return (f"Take a {g.nodes[rag].class_name} and wipe the dirty {g.nodes[table].class_name.replace('_', ' ')} "
             f"in the {_room_name(g, table)} clean.", [("get", rag), ("do", "WIPE", table)])
 
@@ -385,7 +380,7 @@ def _vacuum(g, rng):
     vacuum = _of(g, "vacuum_cleaner", rng)
     if vacuum is None:
         return None
-    _set(g, vacuum, "PLUGGED_IN", "PLUGGED_OUT")
+    swap_state(g, vacuum, "PLUGGED_IN", "PLUGGED_OUT")
     return ("Get the vacuum cleaner out of the closet, plug it in and switch it on.",
             [("get", vacuum), ("state", vacuum, "PLUGGED_IN"), ("state", vacuum, "ON")])
 
