@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from spa_gym.progress.episodes import Episode, NoisyExpertPolicy, collect_episodes
 from spa_gym.progress.estimator import ProgressEstimator
 from spa_gym.progress.toy import CountingEnv
 from spa_gym.progress.training import EstimatorTrainingConfig, evaluate_loss, train_estimator
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny matrices on a shared 2-core machine: more threads only wait
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

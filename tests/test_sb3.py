@@ -231,14 +231,6 @@ def test_sentence_embedding_encoder_reads_a_local_model(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- learning
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # CI has 2 cores shared by 2 workers
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_ppo_learn_save_load_plumbing(tmp_path):
     from stable_baselines3 import PPO
 

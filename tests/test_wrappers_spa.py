@@ -17,14 +17,6 @@ from spa_gym.wrappers import (MODES, GroundingReward, SPAReward, SPARewardVector
 ATOL = 1e-5
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny matrices on a shared 2-core machine: more threads only wait
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def estimator(tmp_path_factory):
     est = ProgressEstimator.default(size="tiny", seed=0, device="cpu", cache_dir=tmp_path_factory.mktemp("m"))
