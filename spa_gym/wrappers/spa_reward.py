@@ -155,7 +155,8 @@ class SPARewardVector(VectorWrapper):
                 self.scorer.end(i)
                 if self.autoreset_mode == AutoresetMode.SAME_STEP:
                     self.scorer.start(i, self._task(info, i), str(obs[i]))
-        self._autoresetting = done.copy() if self.autoreset_mode == AutoresetMode.NEXT_STEP else self._autoresetting
+        if self.autoreset_mode == AutoresetMode.NEXT_STEP:
+            self._autoresetting = done.copy()
 
         info = dict(info)
         info["spa"] = {"contribution": contribution, "grounding": grounding,
