@@ -32,21 +32,10 @@ from torch import nn
 
 from spa_gym.agents.parsing import parse_action
 from spa_gym.agents.prompts import PromptConfig, render_prompt, render_target
+from spa_gym.core.devices import resolve_device
 
 VALUE_HEAD_FILE = "value_head.safetensors"
 POLICY_CONFIG_FILE = "policy.json"
-
-
-def resolve_device(device: str) -> torch.device:
-    """``"auto"`` picks CUDA when present; asking for CUDA without a GPU is a clear ``RuntimeError``."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(f"--device {device} was asked for, but no CUDA GPU is available here (use --device cpu)")
-    try:
-        return torch.device(device)
-    except RuntimeError:
-        raise ValueError(f"unknown device {device!r}; use cpu, cuda, cuda:N or auto") from None
 
 
 @dataclass

@@ -49,19 +49,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from spa_gym.core.devices import resolve_device
 from spa_gym.progress.episodes import Episode
 from spa_gym.progress.small_model import ESTIMATOR_SYSTEM_PROMPT
 
 FORMAT_NAME = "spa-gym-progress-estimator"
 FORMAT_VERSION = 1
 _S = ("\x00SPA1\x00", "\x00SPA2\x00", "\x00SPA3\x00", "\x00SPA4\x00", "\x00SPA5\x00")  # template sentinels
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` is CUDA when available, else CPU."""
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def window_starts(header_len: int, step_lens: Sequence[int], max_context: int) -> list[int]:
