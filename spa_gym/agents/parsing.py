@@ -75,4 +75,14 @@ def format_reply(action: str, thought: str | None = None) -> str:
     return f"Thought: {thought}\nAction: {action}"
 
 
-__all__ = ["format_reply", "parse_action", "snap_to_admissible"]
+def expert_reply(action: str, reply_style: str = "action") -> str:
+    """The reply an agent learns for an expert's ``action`` (the SFT target): the bare command for
+    ``reply_style="action"``, else ``Action: ...`` (the expert has no thought to write).
+
+    >>> expert_reply("look"), expert_reply("look", "thought")
+    ('look', 'Action: look')
+    """
+    return format_reply(action) if reply_style == "action" else f"Action: {action}"
+
+
+__all__ = ["expert_reply", "format_reply", "parse_action", "snap_to_admissible"]

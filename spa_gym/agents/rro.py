@@ -66,7 +66,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from spa_gym.agents.parsing import format_reply
+from spa_gym.agents.parsing import expert_reply
 from spa_gym.agents.prompts import PromptConfig, build_messages, render_prompt
 from spa_gym.progress.episodes import Episode, Step
 
@@ -409,8 +409,7 @@ class _CallableProposer:
     def __call__(self, messages: list[dict[str, str]], observation: str, info: dict) -> tuple[str, str]:
         action = str(self.policy(observation, info))
         # The reply an LLM trained on this data should write: same form as the SFT targets.
-        reply = format_reply(action) if self.prompt_config.reply_style == "action" else f"Action: {action}"
-        return reply, action
+        return expert_reply(action, self.prompt_config.reply_style), action
 
 
 def _as_proposer(policy: Any, config: RROConfig, prompt_config: PromptConfig | None) -> Any:

@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from spa_gym.agents.parsing import format_reply
+from spa_gym.agents.parsing import expert_reply
 from spa_gym.agents.prompts import PromptConfig, build_messages
 from spa_gym.progress.episodes import Episode, Step
 
@@ -68,7 +68,7 @@ def expert_samples(env_fn: Callable[[], Any], tasks: Sequence[tuple[str, int]],
         done = False
         while not done and info.get("expert_action") is not None and (max_steps is None or len(ep) < max_steps):
             action = str(info["expert_action"])
-            reply = format_reply(action) if prompt_config.reply_style == "action" else f"Action: {action}"
+            reply = expert_reply(action, prompt_config.reply_style)
             ep_samples.append(SFTSample(build_messages(ep.task, ep.observation, history, prompt_config,
                                                        info.get("admissible_commands")), reply))
             obs, reward, terminated, truncated, info = env.step(action)
