@@ -60,7 +60,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -68,6 +68,7 @@ import numpy as np
 
 from spa_gym.agents.parsing import expert_reply
 from spa_gym.agents.prompts import PromptConfig, build_messages, render_prompt
+from spa_gym.core.files import append_json_line, read_json_lines
 from spa_gym.progress.episodes import Episode, Step
 
 REWARD_SOURCES = ("cumulative", "spa")
@@ -167,27 +168,12 @@ class RROStep:
 
 def append_step(path: str | os.PathLike, step: RROStep) -> None:
     """Append one step as a JSON line and flush (a crash loses at most the line being written)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(step.to_dict(), ensure_ascii=False) + "\n")
-        f.flush()
+    append_json_line(path, step.to_dict())
 
 
 def read_steps(path: str | os.PathLike) -> list[RROStep]:
     """Read a steps file; a malformed line is a ``ValueError`` naming the file and line."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"RRO steps file not found: {path}")
-    steps = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if line.strip():
-                try:
-                    steps.append(RROStep.from_dict(json.loads(line)))
-                except (json.JSONDecodeError, ValueError) as err:
-                    raise ValueError(f"{path}:{lineno}: malformed RRO step: {err}") from None
-    return steps
+    return read_json_lines(path, RROStep.from_dict, "RRO step")
 
 
 def trajectories(steps: Iterable[RROStep]) -> list[Episode]:

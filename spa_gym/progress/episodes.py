@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from spa_gym.core.files import append_json_line, atomic_path, read_json_lines
 
 #: A policy maps ``(observation, info)`` to the next command.
 Policy = Callable[[str, dict], str]
@@ -96,44 +97,22 @@ class Episode:
 def write_jsonl(path: str | os.PathLike, episodes: Iterable[Episode]) -> Path:
     """Write ``episodes`` to ``path``, atomically: a crash leaves either the old file or the new one."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for ep in episodes:
-                f.write(json.dumps(ep.to_dict(), ensure_ascii=False) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        for ep in episodes:
+            f.write(json.dumps(ep.to_dict(), ensure_ascii=False) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
     return path
 
 
 def append_jsonl(path: str | os.PathLike, episode: Episode) -> None:
     """Append one episode and flush, so a crash while collecting loses at most the line being written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(episode.to_dict(), ensure_ascii=False) + "\n")
-        f.flush()
+    append_json_line(path, episode.to_dict())
 
 
 def read_jsonl(path: str | os.PathLike) -> list[Episode]:
     """Read episodes; a malformed line or an empty file is a ``ValueError`` naming the file and line."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"episode file not found: {path}")
-    episodes = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                episodes.append(Episode.from_dict(json.loads(line)))
-            except (json.JSONDecodeError, ValueError, TypeError) as err:
-                raise ValueError(f"{path}:{lineno}: malformed episode: {err}") from None
+    episodes = read_json_lines(path, Episode.from_dict, "episode")
     if not episodes:
         raise ValueError(f"{path}: no episodes (the file is empty)")
     return episodes
