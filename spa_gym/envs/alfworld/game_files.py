@@ -58,6 +58,25 @@ def _class_name(type_id: str | None, problem: str) -> str:
     return text[:-4] if text.lower().endswith("type") else text
 
 
+def read_game_file(path: str | Path) -> dict:
+    """A ``game.tw-pddl`` file (plain or gzipped) as its JSON object, checked to hold its domain, grammar
+    and problem; ``ValueError`` naming the file otherwise."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        if path.suffix == ".gz" or raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+        data = json.loads(raw)
+    except (OSError, ValueError, EOFError) as exc:
+        raise ValueError(f"{path}: not a readable game.tw-pddl file ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a game.tw-pddl file holds a JSON object, got {type(data).__name__}")
+    missing = [k for k in ("pddl_domain", "grammar", "pddl_problem") if not isinstance(data.get(k), str)]
+    if missing:
+        raise ValueError(f"{path}: game.tw-pddl lacks {', '.join(missing)}")
+    return data
+
+
 def load_game_file(path: str | Path) -> GameSpec:
     """Read one official ``game.tw-pddl`` (or ``game.tw-pddl.gz``) file.
 
@@ -66,18 +85,7 @@ def load_game_file(path: str | Path) -> GameSpec:
     """
     path = Path(path)
     where = str(path)
-    try:
-        raw = path.read_bytes()
-        if path.suffix == ".gz" or raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-        data = json.loads(raw)
-    except (OSError, ValueError, EOFError) as exc:
-        raise ValueError(f"{where}: not a readable game.tw-pddl file ({type(exc).__name__}: {exc})") from exc
-    if not isinstance(data, dict):
-        raise ValueError(f"{where}: a game.tw-pddl file holds a JSON object, got {type(data).__name__}")
-    missing = [k for k in ("pddl_domain", "grammar", "pddl_problem") if not isinstance(data.get(k), str)]
-    if missing:
-        raise ValueError(f"{where}: game.tw-pddl lacks {', '.join(missing)}")
+    data = read_game_file(path)
     grammar, problem_text = data["grammar"], data["pddl_problem"]
     sink_type, has_help = _domain_facts(data["pddl_domain"], where)
     dialect = "v04" if 'template :: "move {o} to {r}"' in grammar else "classic"

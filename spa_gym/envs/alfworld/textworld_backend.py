@@ -20,7 +20,6 @@ from them by undoing alfworld 0.4's patch, edit by edit (see :func:`classic_logi
 from __future__ import annotations
 
 import contextlib
-import gzip
 import importlib.metadata
 import json
 import os
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from spa_gym.envs.alfworld.game import GameSpec
+from spa_gym.envs.alfworld.game_files import read_game_file
 
 #: The exact pins the oracle is tested against (spec §1).
 ALFWORLD_VERSION = "0.4.2"
@@ -169,20 +169,6 @@ def game_data(spec: GameSpec) -> dict[str, Any]:
         "solvable": True,
         "walkthrough": list(spec.walkthrough) if spec.walkthrough is not None else None,
     }
-
-
-def read_game_file(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a ``game.tw-pddl`` file (plain or ``.gz``) into its JSON object, with errors naming the file."""
-    path = Path(path)
-    try:
-        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-        data = json.loads(raw)
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path}: not a readable game.tw-pddl file ({exc})") from exc
-    missing = [k for k in ("pddl_domain", "grammar", "pddl_problem") if not isinstance(data.get(k), str)]
-    if missing:
-        raise ValueError(f"{path}: game.tw-pddl lacks {', '.join(missing)}")
-    return data
 
 
 class TextWorldGame:
