@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from spa_gym.agents.rollout import run_episodes
+from spa_gym.core.files import write_text_atomic
 from spa_gym.progress.episodes import Episode
 
 
@@ -111,9 +112,7 @@ def write_report(out_dir: str | os.PathLike, results: Mapping[str, Mapping[str, 
     paths = {"json": out / "report.json", "markdown": out / "report.md"}
     payload = {"meta": dict(meta or {}), "results": {k: dict(v) for k, v in results.items()},
                "curves": {k: list(v) for k, v in (curves or {}).items()}}
-    tmp = paths["json"].with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, default=str))
-    os.replace(tmp, paths["json"])
+    write_text_atomic(paths["json"], json.dumps(payload, indent=2, default=str))
     md = [f"# {title}", ""]
     if meta:
         md += [f"- **{k}**: {v}" for k, v in meta.items()] + [""]

@@ -30,6 +30,7 @@ from spa_gym.agents.ppo import PPOConfig, train_ppo
 from spa_gym.agents.prompts import PromptConfig
 from spa_gym.agents.rollout import make_env, run_episodes
 from spa_gym.agents.sft import SFTConfig, expert_samples, train_sft
+from spa_gym.core.files import write_text_atomic
 
 
 @dataclass
@@ -97,16 +98,11 @@ def _check_config(out: Path, cfg: DemoConfig) -> None:
             raise ValueError(f"{out} holds a run with other settings ({', '.join(diff)}); "
                              "use another --out or delete it")
         return
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(current, indent=2))
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(current, indent=2))
 
 
 def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(data, indent=2, default=str))
 
 
 def run_demo(cfg: DemoConfig, out_dir: str | os.PathLike, *, progress: bool = True,

@@ -22,7 +22,6 @@ from __future__ import annotations
 import copy
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -33,6 +32,7 @@ import numpy as np
 import torch
 
 from spa_gym.agents.rollout import Trajectory, run_episodes
+from spa_gym.core.files import atomic_path
 from spa_gym.progress.episodes import Episode
 
 REWARD_MODES = ("sparse", "spa", "grounding", "uniform")
@@ -121,15 +121,8 @@ def episode_advantages(rewards: np.ndarray, values: np.ndarray, turn_end: np.nda
 # ---------------------------------------------------------------------------------------- checkpoints
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     """``torch.save`` to a temporary file, then rename: a kill leaves the old checkpoint or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         torch.save(state, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _trainable(policy: Any) -> dict[str, torch.Tensor]:

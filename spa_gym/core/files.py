@@ -13,6 +13,12 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+def default_cache_dir() -> Path:
+    """Where spa_gym caches what it builds (search indexes, small models): ``$SPA_GYM_CACHE`` if set and
+    non-empty, else ``~/.cache/spa_gym``."""
+    return Path(os.environ.get("SPA_GYM_CACHE") or Path.home() / ".cache" / "spa_gym")
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a fresh temporary path beside ``path``; rename it onto ``path`` when the block succeeds.

@@ -24,13 +24,14 @@ True
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from spa_gym.core.files import atomic_path, default_cache_dir
 
 ASSETS = Path(__file__).parent / "assets"
 #: The shipped BPE tokenizer (Hugging Face ``tokenizers`` JSON).
@@ -129,12 +130,9 @@ def rebuild_tokenizer_asset(path: str | os.PathLike = TOKENIZER_ASSET, vocab_siz
                             progress: bool = True) -> Path:
     """Retrain the shipped tokenizer from the registered environments' text (or ``env_ids``) into ``path``."""
     tok = train_tokenizer(env_text_corpus(episodes_per_env, seed, env_ids, progress), vocab_size=vocab_size)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tok.save(str(tmp))
-    os.replace(tmp, path)
-    return path
+    with atomic_path(path) as tmp:
+        tok.save(str(tmp))
+    return Path(path)
 
 
 #: The system turn the estimator puts before every trajectory (see ``estimator.py``).
@@ -183,11 +181,6 @@ def build_small_model(out_dir: str | os.PathLike, *, size: str = "tiny", seed: i
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out_dir
-
-
-def default_cache_dir() -> Path:
-    """Where built small models are cached: ``$SPA_GYM_CACHE`` or ``~/.cache/spa_gym``."""
-    return Path(os.environ.get("SPA_GYM_CACHE", Path.home() / ".cache" / "spa_gym"))
 
 
 def cached_small_model(size: str = "small", seed: int = 0, cache_dir: str | os.PathLike | None = None) -> Path:

@@ -31,6 +31,7 @@ from typing import Any
 
 import torch
 
+from spa_gym.core.files import atomic_path
 from spa_gym.progress.episodes import Episode
 from spa_gym.progress.estimator import ProgressEstimator
 
@@ -102,10 +103,8 @@ def _usable(episodes: Sequence[Episode] | None, name: str) -> list[Episode]:
 
 def _save_checkpoint(path: Path, estimator: ProgressEstimator, optimizer: torch.optim.Optimizer,
                      state: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"model": estimator.state_dict(), "optimizer": optimizer.state_dict(), **state}, tmp)
-    os.replace(tmp, path)  # a crash mid-write leaves the previous checkpoint intact
+    with atomic_path(path) as tmp:  # a crash mid-write leaves the previous checkpoint intact
+        torch.save({"model": estimator.state_dict(), "optimizer": optimizer.state_dict(), **state}, tmp)
 
 
 def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episode],

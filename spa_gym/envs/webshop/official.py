@@ -34,10 +34,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from spa_gym.core.seeding import stable_seed
+from spa_gym.core.files import default_cache_dir
 from spa_gym.core.tasks import TaskSet
 from spa_gym.envs.webshop.catalogue import Product
 from spa_gym.envs.webshop.goals import Goal, price_upper_for
-from spa_gym.envs.webshop.search import STOP_WORDS, default_cache_dir
+from spa_gym.envs.webshop.search import STOP_WORDS
 
 #: Bump when the conversion changes (part of the sqlite file name).
 STORE_VERSION = "webshop-official-v1"

@@ -30,6 +30,8 @@ from typing import Iterable
 import numpy as np
 import Stemmer
 
+from spa_gym.core.files import default_cache_dir
+
 #: Bump when the analyzer or scoring changes (part of the on-disk cache path).
 INDEX_VERSION = "lucene-bm25-v2"
 #: Results per search (``SEARCH_RETURN_N``) and per page (``PRODUCT_WINDOW``), as in the original.
@@ -72,11 +74,6 @@ def analyze(text: str) -> list[str]:
         if token and token not in STOP_WORDS:
             out.append(_stem(token))
     return out
-
-
-def default_cache_dir() -> Path:
-    """``$SPA_GYM_CACHE`` if set, else ``~/.cache/spa_gym``."""
-    return Path(os.environ.get("SPA_GYM_CACHE") or Path.home() / ".cache" / "spa_gym")
 
 
 class SearchIndex:
