@@ -28,6 +28,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Protocol
 
+from spa_gym.envs.alfworld.game import DIALECTS
+
 if TYPE_CHECKING:
     from spa_gym.envs.alfworld.env import NativeGame
     from spa_gym.envs.alfworld.game import GameSpec
@@ -81,7 +83,7 @@ class CommandMixer:
     """
 
     def __init__(self, rng: random.Random, dialect: str, p_invalid: float = 0.3) -> None:
-        if dialect not in ("classic", "v04"):
+        if dialect not in DIALECTS:
             raise ValueError(f"unknown dialect {dialect!r}")
         self.rng = rng
         self.dialect = dialect
@@ -311,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     record.add_argument("--steps", type=int, default=30, help="steps per random walk")
     check = commands.add_parser("check", help="compare both engines on generated games")
     check.add_argument("--split", default="train")
-    check.add_argument("--dialect", default="classic", choices=("classic", "v04"))
+    check.add_argument("--dialect", default="classic", choices=DIALECTS)
     check.add_argument("--first", type=int, default=0, help="first task id")
     check.add_argument("--count", type=int, default=20, help="number of games")
     check.add_argument("--random-steps", type=int, default=15, help="random commands before the expert takes over")

@@ -14,6 +14,7 @@ the article is always "a", ``look`` at the start lists nothing, a receptacle obj
 
 from __future__ import annotations
 
+from spa_gym.envs.alfworld.game import DIALECTS
 from spa_gym.envs.alfworld.world import Scene, State
 
 WELCOME = "-= Welcome to TextWorld, ALFRED! =-"
@@ -52,7 +53,7 @@ class Text:
     """Renders commands and feedback for one scene in one wording."""
 
     def __init__(self, scene: Scene, dialect: str = "classic", strict: bool = False) -> None:
-        if dialect not in ("classic", "v04"):
+        if dialect not in DIALECTS:
             raise ValueError(f"unknown dialect {dialect!r}; expected 'classic' or 'v04'")
         self.scene, self.dialect, self.strict = scene, dialect, strict
         self.names = scene.names
