@@ -44,9 +44,10 @@ class Goal:
         for r, t in scene.rtype.items():
             by_type.setdefault(t, []).append(r)
         self._of_type = by_type
-        objects = sorted(set(scene.otype) | {o for c in scene.initial_state().contents.values() for o in c})
+        start = scene.initial_state()
+        objects = sorted(set(scene.otype) | {o for c in start.contents.values() for o in c})
         self._domains = {"object": objects, "receptacle": list(scene.receptacles),
-                         "location": sorted(set(scene.rloc.values()) | {scene.initial_state().agent_loc}),
+                         "location": sorted(set(scene.rloc.values()) | {start.agent_loc}),
                          "agent": [scene.agent], "otype": sorted(set(scene.otype.values())),
                          "rtype": sorted(set(scene.rtype.values()))}
 
