@@ -241,8 +241,9 @@ def test_turnto_lookat_pointat_watch():
     g = house()
     assert "does not face" in run(g, "LOOKAT", TV)
     assert run(g, "TURNTO", TV) is None and faces(g, TV)  # TURNTO needs nothing, not even closeness
-    for verb in ("LOOKAT", "POINTAT", "LOOKAT_SHORT", "WATCH"):
+    for verb in ("LOOKAT", "POINTAT", "LOOKAT_MEDIUM", "WATCH"):
         assert run(g, verb, TV) is None
+    assert run(g, "LOOKAT_SHORT", TV, strict=True) is None  # HEAD has no executor for it (see test_virtualhome_quirks)
     assert "not lookable" in run(g, "WATCH", COUCH)
     g = walked(CUP)
     run(g, "TURNTO", TV)

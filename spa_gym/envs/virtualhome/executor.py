@@ -47,8 +47,17 @@ ARITY: dict[str, int] = {
 }
 
 
-class PutOffCrash(RuntimeError):
-    """VirtualHome HEAD crashes on PUTOFF (an internal call misses an argument); ``spa`` mode reproduces it."""
+class ExecutorCrash(RuntimeError):
+    """A script line on which VirtualHome HEAD raises instead of answering; ``spa`` mode reproduces it (SPA-RL's
+    text env catches the exception and answers its Error Input literal)."""
+
+
+class PutOffCrash(ExecutorCrash):
+    """VirtualHome HEAD crashes on PUTOFF (an internal call misses an argument)."""
+
+
+#: LOOKAT variants HEAD declares but gives no executor (LOOKAT_MEDIUM is an alias of LOOKAT and works).
+UNEXECUTABLE = frozenset({"LOOKAT_SHORT", "LOOKAT_LONG"})
 
 
 # ---------------------------------------------------------------------- derived predicates
@@ -583,13 +592,16 @@ def _apply(g: EnvGraph, action: str, ids: list[int], strict: bool, records: Grab
 def check(g: EnvGraph, action: str, ids: list[int], records: GrabRecords, strict: bool = False) -> str | None:
     """Why ``action`` on ``ids`` can not run now, or None if it can. Never mutates anything.
 
-    Raises :class:`PutOffCrash` for PUTOFF in the default mode, as the original does.
+    Raises :class:`ExecutorCrash` where the original raises (default mode only): PUTOFF, LOOKAT_SHORT and
+    LOOKAT_LONG.
     """
     fn = _CHECKS.get(action)
     if fn is None:
         return f"unknown action {action}"
     if len(ids) != ARITY[action]:
         return f"{action} needs {ARITY[action]} parameters. But there are {len(ids)} parameters."
+    if action in UNEXECUTABLE and not strict:  # strict runs them as LOOKAT
+        raise ExecutorCrash(f"{action} has no executor in VirtualHome HEAD")
     return fn(g, ids, strict, records)
 
 

@@ -64,9 +64,12 @@ def remove_duplicate_edges(edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
-def load_graph(source: str | Path | dict[str, Any]) -> EnvGraph:
+def load_graph(source: str | Path | dict[str, Any], clean_edges: bool = True) -> EnvGraph:
     """An official graph (file path or parsed JSON). Optional keys may be missing (trimmed scenes); nodes
-    without a ``properties`` key get ours. Duplicate nodes and edges are dropped."""
+    without a ``properties`` key get ours. Duplicate nodes and edges are dropped.
+
+    ``clean_edges`` applies SPA-RL's :func:`remove_duplicate_edges`, as its env does on load; pass False to
+    get the graph exactly as the file has it (what VirtualHome's own executor sees)."""
     data = json.loads(Path(source).read_text()) if not isinstance(source, dict) else source
     nodes = []
     for n in data["nodes"]:
@@ -74,7 +77,8 @@ def load_graph(source: str | Path | dict[str, Any]) -> EnvGraph:
         if "properties" not in n:
             n["properties"] = list(properties_of(str(n["class_name"])))
         nodes.append(n)
-    g = EnvGraph.from_json({"nodes": nodes, "edges": remove_duplicate_edges(list(data["edges"]))})
+    edges = list(data["edges"])
+    g = EnvGraph.from_json({"nodes": nodes, "edges": remove_duplicate_edges(edges) if clean_edges else edges})
     if g.character_id < 0:
         raise ValueError("the graph has no 'character' node")
     return g

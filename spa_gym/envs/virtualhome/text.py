@@ -29,6 +29,10 @@ from spa_gym.envs.virtualhome.graph import EnvGraph
 NOTHING_HAPPENS = "Observation: Nothing happens."
 ERROR_INPUT = "Observation: Error Input. Your input must contains 'Action: '"
 
+#: Actions SPA-RL's text interface passes to the executor (its action enum): every executor action but the
+#: LOOKAT_SHORT / _MEDIUM / _LONG variants, which it comments out. Any other script line is refused.
+SPA_ACTIONS = frozenset(a for a in ARITY if not a.startswith("LOOKAT_"))
+
 #: (template, action). ``{}`` is one field; templates are matched against the whole command.
 TEMPLATES: tuple[tuple[str, str], ...] = (
     ("close {}", "CLOSE"), ("drink {}", "DRINK"), ("find {}", "FIND"), ("walk to {}", "WALK"),

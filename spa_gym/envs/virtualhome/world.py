@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from spa_gym.envs.virtualhome import executor
-from spa_gym.envs.virtualhome.executor import (ARITY, GrabRecords, PutOffCrash, agent_posture, close_to,
+from spa_gym.envs.virtualhome.executor import (ARITY, ExecutorCrash, GrabRecords, agent_posture, close_to,
                                                held_objects, inside_closed, room_of)
 from spa_gym.envs.virtualhome.graph import EnvGraph
-from spa_gym.envs.virtualhome.text import (ERROR_INPUT, NOTHING_HAPPENS, ScriptLine, format_command, observe,
-                                           parse_command)
+from spa_gym.envs.virtualhome.text import (ERROR_INPUT, NOTHING_HAPPENS, SPA_ACTIONS, ScriptLine, format_command,
+                                           observe, parse_command)
 
 _WALK_ACTIONS = frozenset({"WALK", "RUN", "FIND"})
 _NOT_WALK_TARGETS = frozenset({"Characters", "Walls", "Ceiling", "Floor"})
@@ -153,7 +153,7 @@ class World:
         except Exception as exc:  # the parser only fails on pathological input; treat as the original does
             return StepOutcome(ERROR_INPUT, False, f"parse error: {exc}")
         fail = self._fail
-        if line.action not in ARITY:
+        if line.action not in (ARITY if self.strict else SPA_ACTIONS):
             return fail(f"unknown action {line.action}", line)
         if (self.strict and line.action == "RELEASE" and not line.names
                 and len(held := held_objects(self.graph)) == 1):
@@ -168,7 +168,7 @@ class World:
             return fail(err, line)
         try:
             err = executor.execute(self.graph, line.action, ids, self.records, self.strict)
-        except PutOffCrash as exc:
+        except ExecutorCrash as exc:  # SPA-RL's step catches the exception and answers Error Input
             return StepOutcome(ERROR_INPUT, False, str(exc), str(line))
         if err is not None:
             return fail(err, line)
@@ -232,7 +232,7 @@ class World:
                 try:
                     if executor.check(g, verb, [node], self.records, self.strict) is None:
                         cmds.append(format_command(verb, c))
-                except PutOffCrash:
+                except ExecutorCrash:
                     pass
         for h in held:
             hc = nodes[h].class_name

@@ -1,0 +1,77 @@
+"""VirtualHome HEAD's executor quirks on the official scene graphs: exact in ``mode="spa"``, fixed in ``"strict"``.
+
+Each test is one behaviour where our executor used to differ from the original evolving-graph executor
+(xavierpuigf/virtualhome HEAD). The scenes are the seven official TrimmedTestScene graphs, read from the shared
+data folder as the files have them (no SPA-RL edge clean-up: the executor itself never sees it); the tests
+skip when the folder is absent. Node ids below are those of TrimmedTestScene1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spa_gym.envs.virtualhome.executor import ExecutorCrash, execute
+from spa_gym.envs.virtualhome.graph import EnvGraph
+from spa_gym.envs.virtualhome.official import load_graph
+from spa_gym.envs.virtualhome.text import ERROR_INPUT, NOTHING_HAPPENS
+from spa_gym.envs.virtualhome.world import World
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "virtualhome"
+pytestmark = pytest.mark.skipif(not (DATA / "TrimmedTestScene1_graph.json").is_file(),
+                                reason=f"official VirtualHome scenes not found in {DATA}")
+
+# TrimmedTestScene1: the agent starts INSIDE the bathroom.
+AGENT, BATHROOM, BEDROOM, DINING = 65, 1, 67, 201
+BED, CHAIR, PILLOW, TV, SINK = 105, 103, 182, 248, 42
+
+
+def scene(k: int = 1) -> EnvGraph:
+    return load_graph(DATA / f"TrimmedTestScene{k}_graph.json", clean_edges=False)
+
+
+class Script:
+    """Runs script lines on one graph the way SPA-RL's env does: one grab record and one start graph."""
+
+    def __init__(self, g: EnvGraph, strict: bool = False) -> None:
+        self.g, self.strict, self.records = g, strict, {}
+
+    def __call__(self, action: str, *ids: int) -> str | None:
+        return execute(self.g, action, list(ids), self.records, self.strict)
+
+
+def world(strict: bool = False, k: int = 1) -> World:
+    return World(scene(k), strict=strict)
+
+
+RNG = np.random.default_rng(0)
+
+
+# ---------------------------------------------------------------------- 7. LOOKAT_SHORT / LOOKAT_LONG
+def test_lookat_short_and_long_crash_in_spa_and_alias_lookat_in_strict():
+    for k in range(1, 8):  # every scene: a TV the agent turns to
+        g = scene(k)
+        tv = g.by_class["television"][0]
+        run = Script(g)
+        assert run("TURNTO", tv) is None
+        for variant in ("LOOKAT_SHORT", "LOOKAT_LONG"):
+            with pytest.raises(ExecutorCrash):
+                run(variant, tv)
+        assert run("LOOKAT_MEDIUM", tv) is None and run("LOOKAT", tv) is None  # MEDIUM is LOOKAT's alias
+        strict = Script(g, strict=True)
+        for variant in ("LOOKAT_SHORT", "LOOKAT_MEDIUM", "LOOKAT_LONG"):
+            assert strict(variant, tv) is None
+
+
+def test_spa_text_interface_does_not_know_the_lookat_variants():
+    # SPA-RL's action enum comments the variants out, so the line never reaches the executor.
+    for strict, expected in ((False, NOTHING_HAPPENS), (True, None)):
+        w = world(strict)
+        assert w.step("turn to television", RNG).success
+        out = w.step("lookat_short television", RNG)
+        if expected is None:
+            assert out.success and out.script.startswith("[LOOKAT_SHORT] <television>")
+        else:
+            assert out.observation == expected and not out.success
