@@ -297,7 +297,8 @@ def test_help_only_in_v04_and_text_is_exact():
 
 # ---------------------------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("command", ["", "x" * 10_000, "\u00e9\u4e2d\U0001F600", "\x00\x07\n", "Look", "look.",
-                                     "go  to countertop 1", "go to countertop 9", "take apple 1 from countertop 1"])
+                                     "go  to countertop 1", "go to countertop 9", "take apple 1 from countertop 1",
+                                     "search[s]", "search['s]", "search[men\u2019s running shoes]"])
 def test_bad_commands_do_nothing(command):
     g = game()
     before = g.get_state()

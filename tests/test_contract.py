@@ -16,6 +16,9 @@ from spa_gym.core import INFO_KEYS
 IDS = list(spa_gym.ENV_IDS)
 BAD_ACTIONS = ["", " ", "x" * 10_000, "go to the moon", "\u00e9\u4e2d\U0001F600", "\x00\x1b[31m\r\n", "click[",
                "search[]", "]]][[["]
+# Strings that once crashed an env: WebShop's Porter stemmer turned the token "s" into "" (an IndexError in
+# search). They are garbage to ALFWorld and VirtualHome and valid searches to WebShop; no env may raise on them.
+FORMER_CRASHERS = ["search[s]", "search['s]", "search[men\u2019s running shoes]"]
 
 
 def make(env_id: str, **kwargs) -> gym.Env:
@@ -51,6 +54,19 @@ def test_garbage_actions_change_nothing(env_id):
         assert reward == 0.0 and not terminated
         assert pickle.dumps(base.get_state()["world"]) == before, action
         assert info["admissible_commands"] == info0["admissible_commands"]
+
+
+@pytest.mark.parametrize("env_id", IDS)
+def test_former_crashers_are_answered(env_id):
+    env = make(env_id)
+    env.reset(seed=0, options={"split": "test", "task_id": 1})
+    base = env.unwrapped
+    for action in FORMER_CRASHERS:
+        before = pickle.dumps(base.get_state()["world"])
+        obs, reward, terminated, truncated, info = env.step(action)
+        assert env.observation_space.contains(obs) and reward == 0.0 and not terminated, action
+        if not info["action_valid"]:
+            assert pickle.dumps(base.get_state()["world"]) == before, action
 
 
 @pytest.mark.parametrize("env_id", IDS)

@@ -106,6 +106,21 @@ def test_invalid_actions_leave_the_page_unchanged(env, action):
         assert env.unwrapped.get_state()["world"] == before
 
 
+@pytest.mark.parametrize("action", ["search[s]", "search['s]", "search[men\u2019s running shoes]", "search[a]",
+                                    "search[is as s ss]"])
+def test_searches_for_one_and_two_letter_words_are_answered(env, action):
+    env.reset(options={"split": "test", "task_id": 1})
+    obs, reward, terminated, truncated, info = env.step(action)
+    assert info["action_valid"] and info["page"] == "results" and "Total results: " in obs
+    assert reward == 0.0 and not terminated
+
+
+def test_short_words_are_not_stemmed_and_no_term_is_empty():
+    # Lucene's PorterStemFilter leaves words of one or two letters as they are
+    assert analyze("s 's ss xs ed") == ["s", "s", "ss", "xs", "ed"]
+    assert all(analyze(w) and all(analyze(w)) for w in ("s", "ies", "sss", "eed", "ing", "ed", "es"))
+
+
 def test_snapshot_round_trip(env):
     env.reset(options={"split": "test", "task_id": 7})
     env.step("search[coffee]")

@@ -33,7 +33,7 @@ import Stemmer
 from spa_gym.core.files import default_cache_dir
 
 #: Bump when the analyzer or scoring changes (part of the on-disk cache path).
-INDEX_VERSION = "lucene-bm25-v2"
+INDEX_VERSION = "lucene-bm25-v3"
 #: Results per search (``SEARCH_RETURN_N``) and per page (``PRODUCT_WINDOW``), as in the original.
 SEARCH_RETURN_N = 50
 PRODUCT_WINDOW = 10
@@ -72,7 +72,8 @@ def analyze(text: str) -> list[str]:
         if token.endswith("'s"):
             token = token[:-2]
         if token and token not in STOP_WORDS:
-            out.append(_stem(token))
+            # Lucene's PorterStemFilter leaves words of one or two letters alone (the stemmer would turn "s" into "")
+            out.append(token if len(token) <= 2 else (_stem(token) or token))
     return out
 
 
