@@ -75,3 +75,28 @@ def test_spa_text_interface_does_not_know_the_lookat_variants():
             assert out.success and out.script.startswith("[LOOKAT_SHORT] <television>")
         else:
             assert out.observation == expected and not out.success
+
+
+# ---------------------------------------------------------------------- 2. FIND on something not close
+def test_find_on_something_not_close_crashes_in_spa_and_walks_in_strict():
+    g = scene()
+    before = g.to_json()
+    with pytest.raises(ExecutorCrash):  # HEAD calls JoinedExecutor.execute with too many arguments
+        Script(g)("FIND", TV)
+    assert g.to_json() == before
+    g = scene()
+    assert Script(g, strict=True)("FIND", TV) is None and g.has_edge(AGENT, "INSIDE", DINING) and TV in g.targets(
+        AGENT, "CLOSE")
+    g = scene()
+    run = Script(g)
+    assert run("WALK", TV) is None and run("FIND", TV) is None  # close: FIND only turns the agent to it
+
+
+def test_spa_text_interface_answers_error_input_when_find_crashes():
+    w = world()
+    before = w.graph.to_json()
+    out = w.step("find television", RNG)
+    assert out.observation == ERROR_INPUT and not out.success and w.graph.to_json() == before
+    assert w.step("walk to television", RNG).success and w.step("find television", RNG).success
+    out = world(strict=True).step("find television", RNG)
+    assert out.success and out.observation != ERROR_INPUT

@@ -171,6 +171,8 @@ def _find_is_local(g: EnvGraph, x: int) -> bool:
 def _check_find(g: EnvGraph, x: int, strict: bool) -> str | None:
     if _find_is_local(g, x):
         return None if close_to(g, x) else f"{_name(g, x)} is not close to the agent"
+    if not strict:  # the intended walk-then-find: HEAD calls its joined executor with too many arguments
+        raise ExecutorCrash(f"FIND {_name(g, x)}: not close, and HEAD's walk-and-find crashes")
     return _check_walk(g, x, strict)
 
 
@@ -592,8 +594,8 @@ def _apply(g: EnvGraph, action: str, ids: list[int], strict: bool, records: Grab
 def check(g: EnvGraph, action: str, ids: list[int], records: GrabRecords, strict: bool = False) -> str | None:
     """Why ``action`` on ``ids`` can not run now, or None if it can. Never mutates anything.
 
-    Raises :class:`ExecutorCrash` where the original raises (default mode only): PUTOFF, LOOKAT_SHORT and
-    LOOKAT_LONG.
+    Raises :class:`ExecutorCrash` where the original raises (default mode only): PUTOFF, LOOKAT_SHORT,
+    LOOKAT_LONG, and FIND on a node that is not close (strict walks there).
     """
     fn = _CHECKS.get(action)
     if fn is None:

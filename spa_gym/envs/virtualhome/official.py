@@ -118,15 +118,20 @@ def program_commands(program: Program) -> list[str]:
     return out
 
 
-def run_program(graph: EnvGraph, program: Program) -> EnvGraph:
-    """Execute a program with node ids (``executable_programs`` form) on a copy of ``graph``."""
+def run_program(graph: EnvGraph, program: Program, strict: bool = False) -> EnvGraph:
+    """Execute a program with node ids (``executable_programs`` form) on a copy of ``graph``, with VirtualHome
+    HEAD's semantics (``strict=False``) or the fixed ones. A line that fails, or that crashes HEAD's executor
+    (e.g. FIND on something not close), raises ValueError."""
     g = graph.copy()
     records: executor.GrabRecords = {}
     for k, line in enumerate(program.lines):
         ids = [a[2] for a in line.args]
         if any(i is None or i not in g.nodes for i in ids):
             raise ValueError(f"line {k + 1} ({line.action}) names a node id the graph lacks: {line.args}")
-        err = executor.execute(g, line.action, ids, records)  # type: ignore[arg-type]
+        try:
+            err = executor.execute(g, line.action, ids, records, strict)  # type: ignore[arg-type]
+        except executor.ExecutorCrash as exc:
+            raise ValueError(f"line {k + 1} ({line.action} {line.args}) crashes VirtualHome HEAD: {exc}") from exc
         if err is not None:
             raise ValueError(f"line {k + 1} ({line.action} {line.args}) failed: {err}")
     return g
