@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from spa_gym.envs.virtualhome.executor import ExecutorCrash, execute
-from spa_gym.envs.virtualhome.graph import EnvGraph
+from spa_gym.envs.virtualhome.graph import EnvGraph, Node
 from spa_gym.envs.virtualhome.official import load_graph
+from spa_gym.envs.virtualhome.properties import properties_of
 from spa_gym.envs.virtualhome.text import ERROR_INPUT, NOTHING_HAPPENS
 from spa_gym.envs.virtualhome.world import World
 
@@ -30,6 +31,16 @@ BED, CHAIR, PILLOW, TV, SINK = 105, 103, 182, 248, 42
 
 def scene(k: int = 1) -> EnvGraph:
     return load_graph(DATA / f"TrimmedTestScene{k}_graph.json", clean_edges=False)
+
+
+def add_object(g: EnvGraph, node_id: int, class_name: str, room: int, **relations: int) -> int:
+    """A scene lacks an object a task needs: add it as the dataset does (id >= 1000, our properties, CLEAN),
+    INSIDE ``room`` and e.g. ``ON=bed`` or ``INSIDE=sink``."""
+    g.add_node(Node(node_id, class_name, "placable_objects", frozenset(properties_of(class_name)), {"CLEAN"}))
+    g.add_edge(node_id, "INSIDE", room)
+    for rel, target in relations.items():
+        g.add_edge(node_id, rel, target)
+    return node_id
 
 
 class Script:
@@ -100,3 +111,24 @@ def test_spa_text_interface_answers_error_input_when_find_crashes():
     assert w.step("walk to television", RNG).success and w.step("find television", RNG).success
     out = world(strict=True).step("find television", RNG)
     assert out.success and out.observation != ERROR_INPUT
+
+
+# ---------------------------------------------------------------------- 5. walking to the agent or worn clothes
+def test_walking_to_the_agent_or_to_worn_clothes_adds_a_character_self_loop_in_spa():
+    for strict in (False, True):
+        g = scene()
+        run = Script(g, strict)
+        assert run("WALK", AGENT) is None
+        assert g.has_edge(AGENT, "CLOSE", AGENT) is (not strict)
+        shirt = add_object(g, 1000, "clothes_shirt", BEDROOM, ON=BED)
+        for line in (("WALK", shirt), ("GRAB", shirt), ("PUTON", shirt), ("WALK", BATHROOM)):
+            assert run(*line) is None
+        assert not g.has_edge(AGENT, "CLOSE", AGENT)
+        assert run("WALK", shirt) is None  # the shirt is ON the agent: CLOSE to what X is ON
+        assert g.has_edge(AGENT, "CLOSE", AGENT) is (not strict)
+
+
+def test_the_self_loop_shows_the_character_in_spa_observations():
+    w = world()
+    assert w.step("walk to character", RNG).observation.startswith("Observation: character")
+    assert "character" not in world(strict=True).step("walk to character", RNG).observation

@@ -152,7 +152,8 @@ def _apply_walk(g: EnvGraph, x: int, strict: bool) -> None:
         if "CAN_OPEN" in _props(g, x):
             near.update(g.sources(x, "INSIDE"))
         near.update(g.targets(x, "ON"))
-        near.discard(a)
+        if strict:  # HEAD adds agent CLOSE agent when X is the agent or is ON it (worn clothes)
+            near.discard(a)
         for n in sorted(near):
             g.add_close(a, n)
     # Held objects come along; the original files them INSIDE the room the agent just left.
