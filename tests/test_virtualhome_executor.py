@@ -118,7 +118,9 @@ def test_grab_refusals():
     g = walked(PLATE)
     assert "closed container" in run(g, "GRAB", PLATE)
     run(g, "OPEN", CABINET)
-    assert run(g, "GRAB", PLATE) is None and "already grabbed" in run(g, "GRAB", PLATE)
+    rec = {}
+    assert run(g, "GRAB", PLATE, records=rec) is None and "already grabbed" in run(g, "GRAB", PLATE, records=rec)
+    assert "already grabbed" in run(g, "GRAB", PLATE, strict=True)  # strict looks at the hands, not the record
     g = walked(CHILD)
     assert run(g, "GRAB", CHILD) is None  # class exception: `child` is grabbable without the property
 

@@ -132,3 +132,22 @@ def test_the_self_loop_shows_the_character_in_spa_observations():
     w = world()
     assert w.step("walk to character", RNG).observation.startswith("Observation: character")
     assert "character" not in world(strict=True).step("walk to character", RNG).observation
+
+
+# ---------------------------------------------------------------------- 4. GRAB's "already grabbed"
+def test_grab_reads_the_grab_record_that_puton_and_pouring_water_leave_behind():
+    for strict in (False, True):
+        g = scene()
+        run = Script(g, strict)
+        shirt = add_object(g, 1000, "clothes_shirt", BEDROOM, ON=BED)
+        for line in (("WALK", shirt), ("GRAB", shirt), ("PUTON", shirt)):
+            assert run(*line) is None
+        assert shirt in run.records  # PUTON does not clear it
+        err = run("GRAB", shirt)
+        assert (err is None) is strict and (strict or "already grabbed" in err)
+        water = add_object(g, 1001, "water", BATHROOM, INSIDE=SINK)
+        for line in (("WALK", water), ("GRAB", water), ("POUR", water, SINK)):
+            assert run(*line) is None
+        assert water in run.records and not g.sources(water, "HOLDS_RH")  # poured water leaves the hand
+        err = run("GRAB", water)
+        assert (err is None) is strict and (strict or "already grabbed" in err)

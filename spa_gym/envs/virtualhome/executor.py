@@ -244,11 +244,12 @@ def _apply_standup(g: EnvGraph, strict: bool) -> None:
         _remove_out(g, a, "ON")
 
 
-def _check_grab(g: EnvGraph, x: int, strict: bool) -> str | None:
+def _check_grab(g: EnvGraph, x: int, strict: bool, records: GrabRecords) -> str | None:
     n = g.nodes[x]
     if "GRABBABLE" not in n.properties and n.class_name not in ("water", "child"):
         return f"{n.class_name} is not grabbable"
-    if g.sources(x, "HOLDS_RH") or g.sources(x, "HOLDS_LH"):
+    # HEAD reads its grab record, which PUTON and pouring water leave behind; strict looks at the hands.
+    if (g.sources(x, "HOLDS_RH") or g.sources(x, "HOLDS_LH")) if strict else x in records:
         return f"{n.class_name} is already grabbed"
     if not close_to(g, x):
         return f"{n.class_name} is not close to the agent"
@@ -494,7 +495,7 @@ _CHECKS: dict[str, Callable[[EnvGraph, list[int], bool, GrabRecords], str | None
     "SIT": lambda g, i, s, r: _check_sit(g, i[0], s),
     "LIE": lambda g, i, s, r: _check_lie(g, i[0], s),
     "STANDUP": lambda g, i, s, r: _check_standup(g, s),
-    "GRAB": lambda g, i, s, r: _check_grab(g, i[0], s),
+    "GRAB": lambda g, i, s, r: _check_grab(g, i[0], s, r),
     "OPEN": lambda g, i, s, r: _check_open_close(g, i[0], True),
     "CLOSE": lambda g, i, s, r: _check_open_close(g, i[0], False),
     "PUTBACK": lambda g, i, s, r: _check_put(g, i[0], i[1], False),
