@@ -151,3 +151,43 @@ def test_grab_reads_the_grab_record_that_puton_and_pouring_water_leave_behind():
         assert water in run.records and not g.sources(water, "HOLDS_RH")  # poured water leaves the hand
         err = run("GRAB", water)
         assert (err is None) is strict and (strict or "already grabbed" in err)
+
+
+# ---------------------------------------------------------------------- 3. PUTOBJBACK that can not put back
+def test_putobjback_with_a_grab_record_never_fails_in_spa():
+    for strict in (False, True):
+        g = scene()
+        run = Script(g, strict)
+        assert run("WALK", PILLOW) is None and run("GRAB", PILLOW) is None and run.records[PILLOW] == (BED, "ON")
+        assert run("WALK", BATHROOM) is None  # far from the bed now
+        before = g.to_json()
+        err = run("PUTOBJBACK", PILLOW)
+        if strict:
+            assert "not close" in err
+        else:  # HEAD's put check fails and it returns the unchanged state as a success
+            assert err is None and g.to_json() == before and PILLOW in run.records
+        assert g.has_edge(AGENT, "HOLDS_RH", PILLOW)
+    w = world()
+    for command in ("walk to pillow", "grab pillow", "walk to bathroom"):
+        assert w.step(command, RNG).success
+    out = w.step("put back pillow", RNG)
+    assert out.success and out.observation == "Observation: pillow. You have pillow. "
+    assert "Nothing happens." in world(strict=True).step("put back pillow", RNG).observation  # no record
+
+
+# ---------------------------------------------------------------------- 6. PUTOBJBACK to a CLOSE origin
+def test_putobjback_to_a_close_origin_adds_close_edges_and_no_inside_edge_in_spa():
+    for strict, room in ((False, BEDROOM), (True, BATHROOM)):
+        g = scene()
+        run = Script(g, strict)
+        assert run("WALK", CHAIR) is None and run("GRAB", CHAIR) is None
+        # The chair stands on nothing; the first node it is CLOSE to is the agent that just walked up to it.
+        assert run.records[CHAIR] == (AGENT, "CLOSE")
+        assert run("WALK", BATHROOM) is None  # HEAD files the held chair in the room left (the bedroom)
+        assert g.targets(CHAIR, "INSIDE") == {room}
+        assert run("PUTOBJBACK", CHAIR) is None
+        assert not g.sources(CHAIR, "HOLDS_RH") and CHAIR not in run.records
+        assert g.has_edge(CHAIR, "CLOSE", AGENT) and g.has_edge(AGENT, "CLOSE", CHAIR)
+        # spa: a put with relation CLOSE (agent CLOSE origin: here a self-loop), no INSIDE edge;
+        # strict: dropped into the agent's room, next to the origin
+        assert g.targets(CHAIR, "INSIDE") == {room} and g.has_edge(AGENT, "CLOSE", AGENT) is (not strict)

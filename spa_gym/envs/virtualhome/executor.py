@@ -320,6 +320,11 @@ def _check_put(g: EnvGraph, x: int, y: int, inside: bool) -> str | None:
     return None
 
 
+def _check_put_back(g: EnvGraph, x: int, records: GrabRecords) -> str | None:
+    origin, rel = records[x]
+    return _check_put(g, x, origin, rel == "INSIDE")
+
+
 def _apply_put(g: EnvGraph, x: int, y: int, rel: str, records: GrabRecords) -> None:
     a = g.character_id
     for hand in HOLDS:
@@ -501,7 +506,7 @@ _CHECKS: dict[str, Callable[[EnvGraph, list[int], bool, GrabRecords], str | None
     "PUTBACK": lambda g, i, s, r: _check_put(g, i[0], i[1], False),
     "PUTIN": lambda g, i, s, r: _check_put(g, i[0], i[1], True),
     "PUTOBJBACK": lambda g, i, s, r: (_need(i[0] in r, f"{_name(g, i[0])} has no place to go back to")
-                                      or _check_put(g, i[0], r[i[0]][0], r[i[0]][1] == "INSIDE")),
+                                      or (_check_put_back(g, i[0], r) if s else None)),
     "SWITCHON": lambda g, i, s, r: _check_switch(g, i[0], True),
     "SWITCHOFF": lambda g, i, s, r: _check_switch(g, i[0], False),
     "PLUGIN": lambda g, i, s, r: _check_plug(g, i[0], True),
@@ -563,7 +568,12 @@ def _apply(g: EnvGraph, action: str, ids: list[int], strict: bool, records: Grab
         _apply_put(g, x, ids[1], "ON" if action == "PUTBACK" else "INSIDE", records)
     elif action == "PUTOBJBACK":
         origin, rel = records[x]
-        if rel == "CLOSE":  # it lay next to something: put it down there
+        if not strict:
+            # HEAD: a put with the recorded relation (CLOSE too: no INSIDE edge); when that put is not
+            # possible it still reports success and changes nothing.
+            if _check_put_back(g, x, records) is None:
+                _apply_put(g, x, origin, rel, records)
+        elif rel == "CLOSE":  # it lay next to something: put it down there
             _apply_drop(g, x, records)
             g.add_close(x, origin)
         else:
