@@ -87,6 +87,58 @@ def test_expert_plan_progress_counts_remaining_expert_steps():
         scorer(Episode("t", "o"), gym.make("SPA-ALFWorld-v0").unwrapped, {"won": False})
 
 
+def replayed_expert_distance(env_id: str, split: str, task_id: int, seed: int, actions: list[str]) -> int | None:
+    """An independent oracle: replay ``actions`` in an env with no step limit, then count the expert's steps."""
+    env = gym.make(env_id, expert=True, max_steps=10 ** 6)
+    _, info = env.reset(seed=seed, options={"split": split, "task_id": task_id})
+    for action in actions:
+        _, _, _, _, info = env.step(action)
+    n = 0
+    while not info["won"]:
+        if info["expert_action"] is None or n == 1000:
+            return None
+        _, _, _, _, info = env.step(info["expert_action"])
+        n += 1
+    return n
+
+
+def test_expert_plan_progress_past_the_step_limit():
+    """A random policy run to the step limit: the score is minus the true distance at every step, the last
+    (truncated) one included, and never -max_plan unless the expert really cannot win."""
+    scorer = ExpertPlanProgress(max_plan=100)
+    env = gym.make("SPA-ALFWorld-v0", expert=True, max_steps=12)
+    policy = RandomPolicy(seed=0)
+    for task_id in range(3):
+        obs, info = env.reset(seed=task_id, options={"split": "train", "task_id": task_id})
+        episode, done = Episode(info["task"], obs), False
+        while not done:
+            action = policy(obs, info)
+            obs, reward, terminated, truncated, info = env.step(action)
+            episode.steps.append(Step(action, obs, info["action_valid"], float(reward)))
+            done = terminated or truncated
+            true = replayed_expert_distance("SPA-ALFWorld-v0", "train", task_id, task_id,
+                                            [s.action for s in episode.steps])
+            score = scorer(episode, env.unwrapped, info)
+            assert score == -(scorer.max_plan if true is None else true), (task_id, len(episode.steps))
+            assert score != -scorer.max_plan or true is None
+        if truncated:  # the env offers no expert step any more, the score still counts the real plan
+            assert info["expert_action"] is None and score > -scorer.max_plan
+
+
+def test_rising_collection_with_a_random_policy_never_scores_max_plan():
+    scorer = ExpertPlanProgress(max_plan=100)
+    config = RROConfig(max_candidates=2, max_steps=100, seed=3)
+    steps = collect_rising_trajectories(gym.make("SPA-ALFWorld-v0", expert=True, max_steps=15), RandomPolicy(seed=0),
+                                        scorer, 3, config, progress=False)
+    assert all(c.progress > -scorer.max_plan for s in steps for c in s.candidates)
+    for i, ep in enumerate(trajectories(steps)):
+        last = [s for s in steps if s.episode == i][-1]
+        assert last.done and last.t + 1 == 15 and not last.won  # ran to the env's step limit
+        true = replayed_expert_distance("SPA-ALFWorld-v0", "train", ep.task_id, config.seed + i,
+                                        [s.action for s in ep.steps])
+        assert last.chosen_candidate.progress == -true
+
+
 def test_trajectory_continues_from_exactly_the_right_state():
     """Replaying the records in a fresh env gives every recorded observation, for the chosen actions and
     for every candidate tried from each snapshot."""

@@ -70,6 +70,7 @@ from spa_gym.agents.parsing import expert_reply
 from spa_gym.agents.prompts import PromptConfig, build_messages, render_prompt
 from spa_gym.core.files import append_json_line, read_json_lines
 from spa_gym.progress.episodes import Episode, Step
+from spa_gym.progress.true_progress import expert_distance
 
 REWARD_SOURCES = ("cumulative", "spa")
 
@@ -315,9 +316,10 @@ class EstimatorProgress:
 class ExpertPlanProgress:
     """An oracle process reward for envs made with ``expert=True``: ``P = -(expert steps still needed)``.
 
-    The expert is played from the current state (then the state is restored); an expert step gains one,
-    a step away from the goal loses. When the expert cannot finish within ``max_plan`` steps (or the
-    episode ended without a win) the state counts as ``max_plan`` steps away.
+    The distance is :func:`~spa_gym.progress.true_progress.expert_distance`: the expert is played from the
+    current state, past the episode's step limit and after it ended, then the state is restored. An
+    expert step gains one, a step away from the goal loses. Only a state the expert cannot win from within
+    ``max_plan`` steps (a WebShop purchase that scored below 1.0, say) counts as ``max_plan`` steps away.
     """
 
     def __init__(self, max_plan: int = 100) -> None:
@@ -326,24 +328,8 @@ class ExpertPlanProgress:
     def __call__(self, episode: Episode, env: Any, info: dict[str, Any]) -> float:
         if "expert_action" not in info:
             raise ValueError("ExpertPlanProgress needs info['expert_action']: make the env with expert=True")
-        if info.get("won"):
-            return 0.0
-        env = env.unwrapped
-        snapshot = env.get_state()
-        max_steps = env.max_steps
-        env.max_steps = 10 ** 9  # count the whole plan, even past the episode's step limit
-        try:
-            action, n = info["expert_action"], 0
-            while action is not None and n < self.max_plan:
-                _, _, terminated, _, step_info = env.step(action)
-                n += 1
-                if step_info.get("won"):
-                    return -float(n)
-                action = None if terminated else step_info.get("expert_action")
-            return -float(self.max_plan)
-        finally:
-            env.max_steps = max_steps
-            env.set_state(snapshot)
+        distance = expert_distance(env, limit=self.max_plan)
+        return -float(self.max_plan if distance is None else distance)
 
 
 def _as_scorer(estimator: Any) -> Callable[[Episode, Any, dict[str, Any]], float]:
