@@ -44,13 +44,15 @@ def add_object(g: EnvGraph, node_id: int, class_name: str, room: int, **relation
 
 
 class Script:
-    """Runs script lines on one graph the way SPA-RL's env does: one grab record and one start graph."""
+    """Runs script lines on one graph the way SPA-RL's env does: one grab record and one start graph (HEAD
+    reads the character node from the graph the episode started with)."""
 
     def __init__(self, g: EnvGraph, strict: bool = False) -> None:
         self.g, self.strict, self.records = g, strict, {}
+        self.start = frozenset(g.nodes[g.character_id].states)
 
     def __call__(self, action: str, *ids: int) -> str | None:
-        return execute(self.g, action, list(ids), self.records, self.strict)
+        return execute(self.g, action, list(ids), self.records, self.strict, start_states=self.start)
 
 
 def world(strict: bool = False, k: int = 1) -> World:
@@ -191,3 +193,47 @@ def test_putobjback_to_a_close_origin_adds_close_edges_and_no_inside_edge_in_spa
         # spa: a put with relation CLOSE (agent CLOSE origin: here a self-loop), no INSIDE edge;
         # strict: dropped into the agent's room, next to the origin
         assert g.targets(CHAIR, "INSIDE") == {room} and g.has_edge(AGENT, "CLOSE", AGENT) is (not strict)
+
+
+# ---------------------------------------------------------------------- 1. posture read on the start graph
+BATHTUB, MAT = 30, 22
+
+
+def test_posture_is_read_on_the_start_graph_in_spa():
+    for strict in (False, True):
+        g = scene()
+        run = Script(g, strict)
+        assert run("WALK", BED) is None and run("SIT", BED) is None
+        assert g.nodes[AGENT].states == {"SITTING"} and g.has_edge(AGENT, "ON", BED)
+        # spa: the start graph's agent stands, so it may sit again, can not sleep, wake up or stand up ...
+        assert (run("SIT", BED) is None) is (not strict)
+        assert (run("SLEEP") is None) is strict and (run("WAKEUP") is None) is strict
+        assert (run("STANDUP") is None) is strict
+        assert run("WALK", BATHTUB) is None  # spa: walks off while still SITTING; strict: stood up first
+        assert g.nodes[AGENT].states == (set() if strict else {"SITTING"})
+        assert run("LIE", BATHTUB) is None and g.nodes[AGENT].states == {"LYING"}
+        assert (run("LIE", BATHTUB) is None) is (not strict)
+
+
+def test_an_agent_that_starts_sitting_never_walks_in_spa():
+    for strict in (False, True):
+        g = scene()
+        g.nodes[AGENT].states = {"SITTING"}
+        run = Script(g, strict)
+        assert "sitting" in run("WALK", BED)
+        assert "not close" in run("FIND", TV)  # sitting: FIND only looks around (no walk, no crash)
+        assert run("STANDUP") is None and g.nodes[AGENT].states == set()
+        assert (run("WALK", BED) is None) is strict
+        assert (run("STANDUP") is None) is (not strict)  # spa: the start graph's agent still sits
+
+
+def test_spa_world_reads_the_posture_of_the_episode_start():
+    for strict in (False, True):
+        w = world(strict)
+        for command in ("walk to bed", "sit on bed"):
+            assert w.step(command, RNG).success
+        cmds = w.admissible_commands()
+        assert ("walk to bathroom" in cmds) is (not strict) and ("stand up" in cmds) is strict
+        assert w.step("walk to bathroom", RNG).success is (not strict)
+        assert w.step("stand up", RNG).success is strict
+        assert w.copy().step("walk to bathroom", RNG).success  # the start posture survives copies

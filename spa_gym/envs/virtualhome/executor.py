@@ -130,9 +130,22 @@ def agent_posture(g: EnvGraph) -> set[str]:
     return g.nodes[g.character_id].states & {"SITTING", "LYING"}
 
 
+def checked_posture(g: EnvGraph, strict: bool = False, start_states: frozenset[str] | None = None) -> set[str]:
+    """The agent's posture as the executor's checks see it.
+
+    HEAD reads the character node from the graph the episode *started* with (its state object keeps
+    changes apart from an unchanged base graph, and the character lookup goes to the base), so in the default
+    mode the checks see the starting posture: after sitting down the agent can still walk, and standing up,
+    sleeping and waking up fail. ``start_states`` are the character's states on that start graph (None: this
+    graph is the start graph). ``strict`` sees the current posture.
+    """
+    states = g.nodes[g.character_id].states if strict or start_states is None else start_states
+    return set(states) & {"SITTING", "LYING"}
+
+
 # ---------------------------------------------------------------------- actions
-def _check_walk(g: EnvGraph, x: int, strict: bool) -> str | None:
-    if agent_posture(g):
+def _check_walk(g: EnvGraph, x: int, posture: set[str]) -> str | None:
+    if posture:
         return "the agent is sitting or lying"
     if room_of(g, x) is None:
         return f"{_name(g, x)} is in no room"
@@ -164,21 +177,21 @@ def _apply_walk(g: EnvGraph, x: int, strict: bool) -> None:
         g.add_edge(h, "INSIDE", target_room)
 
 
-def _find_is_local(g: EnvGraph, x: int) -> bool:
+def _find_is_local(g: EnvGraph, x: int, posture: set[str]) -> bool:
     a = g.character_id
-    return (g.has_edge(x, "ON", a) or "BODY_PART" in _props(g, x) or close_to(g, x) or bool(agent_posture(g)))
+    return g.has_edge(x, "ON", a) or "BODY_PART" in _props(g, x) or close_to(g, x) or bool(posture)
 
 
-def _check_find(g: EnvGraph, x: int, strict: bool) -> str | None:
-    if _find_is_local(g, x):
+def _check_find(g: EnvGraph, x: int, strict: bool, posture: set[str]) -> str | None:
+    if _find_is_local(g, x, posture):
         return None if close_to(g, x) else f"{_name(g, x)} is not close to the agent"
     if not strict:  # the intended walk-then-find: HEAD calls its joined executor with too many arguments
         raise ExecutorCrash(f"FIND {_name(g, x)}: not close, and HEAD's walk-and-find crashes")
-    return _check_walk(g, x, strict)
+    return _check_walk(g, x, posture)
 
 
-def _apply_find(g: EnvGraph, x: int, strict: bool) -> None:
-    if _find_is_local(g, x):
+def _apply_find(g: EnvGraph, x: int, strict: bool, posture: set[str]) -> None:
+    if _find_is_local(g, x, posture):
         a = g.character_id
         _remove_out(g, a, "FACING")
         g.add_close(a, x)
@@ -195,10 +208,10 @@ def _occupancy(g: EnvGraph, x: int) -> int:
     return len(g.sources(x, "ON"))
 
 
-def _check_sit(g: EnvGraph, x: int, strict: bool) -> str | None:
+def _check_sit(g: EnvGraph, x: int, posture: set[str]) -> str | None:
     if not close_to(g, x):
         return f"{_name(g, x)} is not close to the agent"
-    if "SITTING" in g.nodes[g.character_id].states:
+    if "SITTING" in posture:
         return "the agent is already sitting"
     if "SITTABLE" not in _props(g, x):
         return f"{_name(g, x)} is not sittable"
@@ -207,18 +220,23 @@ def _check_sit(g: EnvGraph, x: int, strict: bool) -> str | None:
     return None
 
 
-def _apply_sit(g: EnvGraph, x: int, strict: bool) -> None:
+def _set_posture(g: EnvGraph, base: frozenset[str] | set[str], drop: set[str], add: set[str]) -> None:
+    # HEAD rebuilds the character's states from the node it checked (the start graph's, see checked_posture)
+    g.nodes[g.character_id].states = (set(base) - drop) | add
+
+
+def _apply_sit(g: EnvGraph, x: int, base: frozenset[str] | set[str]) -> None:
     a = g.character_id
     g.add_edge(a, "ON", x)
     for t in sorted(g.targets(x, "FACING")):
         g.add_edge(a, "FACING", t)
-    swap_state(g, a, "LYING", "SITTING")
+    _set_posture(g, base, {"LYING"}, {"SITTING"})
 
 
-def _check_lie(g: EnvGraph, x: int, strict: bool) -> str | None:
+def _check_lie(g: EnvGraph, x: int, posture: set[str]) -> str | None:
     if not close_to(g, x):
         return f"{_name(g, x)} is not close to the agent"
-    if "LYING" in g.nodes[g.character_id].states:
+    if "LYING" in posture:
         return "the agent is already lying"
     if "LIEABLE" not in _props(g, x):
         return f"{_name(g, x)} is not lieable"
@@ -227,21 +245,15 @@ def _check_lie(g: EnvGraph, x: int, strict: bool) -> str | None:
     return None
 
 
-def _apply_lie(g: EnvGraph, x: int, strict: bool) -> None:
-    a = g.character_id
-    g.add_edge(a, "ON", x)
-    swap_state(g, a, "SITTING", "LYING")
+def _apply_lie(g: EnvGraph, x: int, base: frozenset[str] | set[str]) -> None:
+    g.add_edge(g.character_id, "ON", x)
+    _set_posture(g, base, {"SITTING"}, {"LYING"})
 
 
-def _check_standup(g: EnvGraph, strict: bool) -> str | None:
-    return None if agent_posture(g) else "the agent is not sitting or lying"
-
-
-def _apply_standup(g: EnvGraph, strict: bool) -> None:
-    a = g.character_id
-    g.nodes[a].states.difference_update(("SITTING", "LYING"))
+def _apply_standup(g: EnvGraph, strict: bool, base: frozenset[str] | set[str]) -> None:
+    _set_posture(g, base, {"SITTING", "LYING"}, set())
     if strict:  # the original leaves the agent ON the seat, which stays occupied
-        _remove_out(g, a, "ON")
+        _remove_out(g, g.character_id, "ON")
 
 
 def _check_grab(g: EnvGraph, x: int, strict: bool, records: GrabRecords) -> str | None:
@@ -430,14 +442,14 @@ def _apply_pour(g: EnvGraph, x: int, y: int) -> None:
             g.remove_edge(g.character_id, hand, x)
 
 
-def _check_watch(g: EnvGraph, x: int) -> str | None:
+def _check_watch(g: EnvGraph, x: int, posture: set[str]) -> str | None:
     if "LOOKABLE" not in _props(g, x):
         return f"{_name(g, x)} is not lookable"
     if room_of(g, x) != room_of(g, g.character_id):
         return f"{_name(g, x)} is in another room"
     if not faces(g, x):
         return f"the agent does not face {_name(g, x)}"
-    if agent_posture(g) and _name(g, x) != "computer" and not g.has_edge(g.character_id, "FACING", x):
+    if posture and _name(g, x) != "computer" and not g.has_edge(g.character_id, "FACING", x):
         return f"the agent does not face {_name(g, x)} directly"
     return None
 
@@ -492,72 +504,76 @@ def _need(cond: bool, message: str) -> str | None:
     return None if cond else message
 
 
-# action -> check(g, ids, strict, records) ; the table mirrors the spec's executor table row by row.
-_CHECKS: dict[str, Callable[[EnvGraph, list[int], bool, GrabRecords], str | None]] = {
-    "WALK": lambda g, i, s, r: _check_walk(g, i[0], s),
-    "RUN": lambda g, i, s, r: _check_walk(g, i[0], s),
-    "FIND": lambda g, i, s, r: _check_find(g, i[0], s),
-    "SIT": lambda g, i, s, r: _check_sit(g, i[0], s),
-    "LIE": lambda g, i, s, r: _check_lie(g, i[0], s),
-    "STANDUP": lambda g, i, s, r: _check_standup(g, s),
-    "GRAB": lambda g, i, s, r: _check_grab(g, i[0], s, r),
-    "OPEN": lambda g, i, s, r: _check_open_close(g, i[0], True),
-    "CLOSE": lambda g, i, s, r: _check_open_close(g, i[0], False),
-    "PUTBACK": lambda g, i, s, r: _check_put(g, i[0], i[1], False),
-    "PUTIN": lambda g, i, s, r: _check_put(g, i[0], i[1], True),
-    "PUTOBJBACK": lambda g, i, s, r: (_need(i[0] in r, f"{_name(g, i[0])} has no place to go back to")
+# action -> check(g, ids, strict, records, posture the checks see); the table mirrors the spec's executor
+# table row by row.
+_CHECKS: dict[str, Callable[[EnvGraph, list[int], bool, GrabRecords, set[str]], str | None]] = {
+    "WALK": lambda g, i, s, r, p: _check_walk(g, i[0], p),
+    "RUN": lambda g, i, s, r, p: _check_walk(g, i[0], p),
+    "FIND": lambda g, i, s, r, p: _check_find(g, i[0], s, p),
+    "SIT": lambda g, i, s, r, p: _check_sit(g, i[0], p),
+    "LIE": lambda g, i, s, r, p: _check_lie(g, i[0], p),
+    "STANDUP": lambda g, i, s, r, p: _need(bool(p), "the agent is not sitting or lying"),
+    "GRAB": lambda g, i, s, r, p: _check_grab(g, i[0], s, r),
+    "OPEN": lambda g, i, s, r, p: _check_open_close(g, i[0], True),
+    "CLOSE": lambda g, i, s, r, p: _check_open_close(g, i[0], False),
+    "PUTBACK": lambda g, i, s, r, p: _check_put(g, i[0], i[1], False),
+    "PUTIN": lambda g, i, s, r, p: _check_put(g, i[0], i[1], True),
+    "PUTOBJBACK": lambda g, i, s, r, p: (_need(i[0] in r, f"{_name(g, i[0])} has no place to go back to")
                                       or (_check_put_back(g, i[0], r) if s else None)),
-    "SWITCHON": lambda g, i, s, r: _check_switch(g, i[0], True),
-    "SWITCHOFF": lambda g, i, s, r: _check_switch(g, i[0], False),
-    "PLUGIN": lambda g, i, s, r: _check_plug(g, i[0], True),
-    "PLUGOUT": lambda g, i, s, r: _check_plug(g, i[0], False),
-    "WIPE": lambda g, i, s, r: _check_wipe(g, i[0]),
-    "WASH": lambda g, i, s, r: _check_close(g, i[0]),
-    "RINSE": lambda g, i, s, r: _check_close(g, i[0]),
-    "SCRUB": lambda g, i, s, r: _check_close(g, i[0]),
-    "PUTON": lambda g, i, s, r: _check_puton(g, i[0]),
-    "PUTOFF": lambda g, i, s, r: _check_putoff(g, i[0], s),
-    "DROP": lambda g, i, s, r: _need(holding(g, i[0]), f"{_name(g, i[0])} is not held"),
-    "RELEASE": lambda g, i, s, r: _need(holding(g, i[0]), f"{_name(g, i[0])} is not held"),
-    "POUR": lambda g, i, s, r: _check_pour(g, i[0], i[1]),
-    "TURNTO": lambda g, i, s, r: None,
-    "DRINK": lambda g, i, s, r: (_need(bool({"DRINKABLE", "RECIPIENT"} & _props(g, i[0])),
+    "SWITCHON": lambda g, i, s, r, p: _check_switch(g, i[0], True),
+    "SWITCHOFF": lambda g, i, s, r, p: _check_switch(g, i[0], False),
+    "PLUGIN": lambda g, i, s, r, p: _check_plug(g, i[0], True),
+    "PLUGOUT": lambda g, i, s, r, p: _check_plug(g, i[0], False),
+    "WIPE": lambda g, i, s, r, p: _check_wipe(g, i[0]),
+    "WASH": lambda g, i, s, r, p: _check_close(g, i[0]),
+    "RINSE": lambda g, i, s, r, p: _check_close(g, i[0]),
+    "SCRUB": lambda g, i, s, r, p: _check_close(g, i[0]),
+    "PUTON": lambda g, i, s, r, p: _check_puton(g, i[0]),
+    "PUTOFF": lambda g, i, s, r, p: _check_putoff(g, i[0], s),
+    "DROP": lambda g, i, s, r, p: _need(holding(g, i[0]), f"{_name(g, i[0])} is not held"),
+    "RELEASE": lambda g, i, s, r, p: _need(holding(g, i[0]), f"{_name(g, i[0])} is not held"),
+    "POUR": lambda g, i, s, r, p: _check_pour(g, i[0], i[1]),
+    "TURNTO": lambda g, i, s, r, p: None,
+    "DRINK": lambda g, i, s, r, p: (_need(bool({"DRINKABLE", "RECIPIENT"} & _props(g, i[0])),
                                        f"{_name(g, i[0])} is not drinkable")
                                  or _need(holding(g, i[0]), f"{_name(g, i[0])} is not held")),
-    "READ": lambda g, i, s, r: (_need("READABLE" in _props(g, i[0]), f"{_name(g, i[0])} is not readable")
+    "READ": lambda g, i, s, r, p: (_need("READABLE" in _props(g, i[0]), f"{_name(g, i[0])} is not readable")
                                 or _need(holding(g, i[0]), f"{_name(g, i[0])} is not held")),
-    "LOOKAT": lambda g, i, s, r: _need(faces(g, i[0]), f"the agent does not face {_name(g, i[0])}"),
-    "POINTAT": lambda g, i, s, r: _need(faces(g, i[0]), f"the agent does not face {_name(g, i[0])}"),
-    "WATCH": lambda g, i, s, r: _check_watch(g, i[0]),
-    "TOUCH": lambda g, i, s, r: _check_reachable(g, i[0]),
-    "TYPE": lambda g, i, s, r: (_check_close(g, i[0]) or _need(
+    "LOOKAT": lambda g, i, s, r, p: _need(faces(g, i[0]), f"the agent does not face {_name(g, i[0])}"),
+    "POINTAT": lambda g, i, s, r, p: _need(faces(g, i[0]), f"the agent does not face {_name(g, i[0])}"),
+    "WATCH": lambda g, i, s, r, p: _check_watch(g, i[0], p),
+    "TOUCH": lambda g, i, s, r, p: _check_reachable(g, i[0]),
+    "TYPE": lambda g, i, s, r, p: (_check_close(g, i[0]) or _need(
         _name(g, i[0]) == "keyboard" or "HAS_SWITCH" in _props(g, i[0]), f"can not type on {_name(g, i[0])}")),
-    "PUSH": lambda g, i, s, r: _check_move(g, i[0], "PUSH"),
-    "PULL": lambda g, i, s, r: _check_move(g, i[0], "PULL"),
-    "MOVE": lambda g, i, s, r: _check_move(g, i[0], "MOVE"),
-    "SQUEEZE": lambda g, i, s, r: _check_squeeze(g, i[0]),
-    "CUT": lambda g, i, s, r: _check_cut(g, i[0]),
-    "EAT": lambda g, i, s, r: _check_eat(g, i[0]),
-    "GREET": lambda g, i, s, r: _need("PERSON" in _props(g, i[0]), f"{_name(g, i[0])} is not a person"),
-    "SLEEP": lambda g, i, s, r: _need(bool(agent_posture(g)), "the agent is not lying or sitting"),
-    "WAKEUP": lambda g, i, s, r: _need(bool(agent_posture(g)), "the agent is not lying or sitting"),
+    "PUSH": lambda g, i, s, r, p: _check_move(g, i[0], "PUSH"),
+    "PULL": lambda g, i, s, r, p: _check_move(g, i[0], "PULL"),
+    "MOVE": lambda g, i, s, r, p: _check_move(g, i[0], "MOVE"),
+    "SQUEEZE": lambda g, i, s, r, p: _check_squeeze(g, i[0]),
+    "CUT": lambda g, i, s, r, p: _check_cut(g, i[0]),
+    "EAT": lambda g, i, s, r, p: _check_eat(g, i[0]),
+    "GREET": lambda g, i, s, r, p: _need("PERSON" in _props(g, i[0]), f"{_name(g, i[0])} is not a person"),
+    "SLEEP": lambda g, i, s, r, p: _need(bool(p), "the agent is not lying or sitting"),
+    "WAKEUP": lambda g, i, s, r, p: _need(bool(p), "the agent is not lying or sitting"),
 }
 for _alias in ("LOOKAT_SHORT", "LOOKAT_MEDIUM", "LOOKAT_LONG"):
     _CHECKS[_alias] = _CHECKS["LOOKAT"]
 
 
-def _apply(g: EnvGraph, action: str, ids: list[int], strict: bool, records: GrabRecords) -> None:
+def _apply(g: EnvGraph, action: str, ids: list[int], strict: bool, records: GrabRecords,
+           start_states: frozenset[str] | None) -> None:
     x = ids[0] if ids else -1
+    # the character states a posture change starts from: the start graph's in the default mode
+    base = g.nodes[g.character_id].states if strict or start_states is None else start_states
     if action in ("WALK", "RUN"):
         _apply_walk(g, x, strict)
     elif action == "FIND":
-        _apply_find(g, x, strict)
+        _apply_find(g, x, strict, checked_posture(g, strict, start_states))
     elif action == "SIT":
-        _apply_sit(g, x, strict)
+        _apply_sit(g, x, base)
     elif action == "LIE":
-        _apply_lie(g, x, strict)
+        _apply_lie(g, x, base)
     elif action == "STANDUP":
-        _apply_standup(g, strict)
+        _apply_standup(g, strict, base)
     elif action == "GRAB":
         _apply_grab(g, x, strict, records)
     elif action == "OPEN":
@@ -603,8 +619,12 @@ def _apply(g: EnvGraph, action: str, ids: list[int], strict: bool, records: Grab
     # SLEEP and WAKEUP have preconditions but no effect on the graph.
 
 
-def check(g: EnvGraph, action: str, ids: list[int], records: GrabRecords, strict: bool = False) -> str | None:
+def check(g: EnvGraph, action: str, ids: list[int], records: GrabRecords, strict: bool = False,
+          start_states: frozenset[str] | None = None) -> str | None:
     """Why ``action`` on ``ids`` can not run now, or None if it can. Never mutates anything.
+
+    ``start_states``: the character's states on the graph the episode started with, where the default mode
+    reads the agent's posture (see :func:`checked_posture`); None when ``g`` is that graph.
 
     Raises :class:`ExecutorCrash` where the original raises (default mode only): PUTOFF, LOOKAT_SHORT,
     LOOKAT_LONG, and FIND on a node that is not close (strict walks there).
@@ -616,12 +636,14 @@ def check(g: EnvGraph, action: str, ids: list[int], records: GrabRecords, strict
         return f"{action} needs {ARITY[action]} parameters. But there are {len(ids)} parameters."
     if action in UNEXECUTABLE and not strict:  # strict runs them as LOOKAT
         raise ExecutorCrash(f"{action} has no executor in VirtualHome HEAD")
-    return fn(g, ids, strict, records)
+    return fn(g, ids, strict, records, checked_posture(g, strict, start_states))
 
 
-def execute(g: EnvGraph, action: str, ids: list[int], records: GrabRecords, strict: bool = False) -> str | None:
-    """Run one script action in place. Returns None on success, else the reason (graph untouched)."""
-    err = check(g, action, ids, records, strict)
+def execute(g: EnvGraph, action: str, ids: list[int], records: GrabRecords, strict: bool = False,
+            start_states: frozenset[str] | None = None) -> str | None:
+    """Run one script action in place. Returns None on success, else the reason (graph untouched).
+    Arguments as for :func:`check`."""
+    err = check(g, action, ids, records, strict, start_states)
     if err is None:
-        _apply(g, action, ids, strict, records)
+        _apply(g, action, ids, strict, records, start_states)
     return err

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spa_gym.envs.virtualhome.executor import (agent_posture, close_to, free_hand, held_objects, holding,
-                                               inside_closed, room_of)
+from spa_gym.envs.virtualhome.executor import close_to, free_hand, held_objects, holding, inside_closed, room_of
 from spa_gym.envs.virtualhome.goals import Goal
 from spa_gym.envs.virtualhome.text import format_command
 from spa_gym.envs.virtualhome.world import World
@@ -84,7 +83,7 @@ class Planner:
 
     # ------------------------------------------------------------------ building blocks
     def stand(self) -> None:
-        if agent_posture(self.g):
+        if self.world.posture():  # in spa mode only the start posture blocks walking (and allows standing up)
             self.do("STANDUP")
 
     def approach(self, x: int) -> None:

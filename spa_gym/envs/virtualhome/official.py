@@ -124,12 +124,13 @@ def run_program(graph: EnvGraph, program: Program, strict: bool = False) -> EnvG
     (e.g. FIND on something not close), raises ValueError."""
     g = graph.copy()
     records: executor.GrabRecords = {}
+    start = frozenset(g.nodes[g.character_id].states)
     for k, line in enumerate(program.lines):
         ids = [a[2] for a in line.args]
         if any(i is None or i not in g.nodes for i in ids):
             raise ValueError(f"line {k + 1} ({line.action}) names a node id the graph lacks: {line.args}")
         try:
-            err = executor.execute(g, line.action, ids, records, strict)  # type: ignore[arg-type]
+            err = executor.execute(g, line.action, ids, records, strict, start)  # type: ignore[arg-type]
         except executor.ExecutorCrash as exc:
             raise ValueError(f"line {k + 1} ({line.action} {line.args}) crashes VirtualHome HEAD: {exc}") from exc
         if err is not None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from spa_gym.envs.virtualhome import executor
-from spa_gym.envs.virtualhome.executor import (ARITY, ExecutorCrash, GrabRecords, agent_posture, close_to,
+from spa_gym.envs.virtualhome.executor import (ARITY, ExecutorCrash, GrabRecords, checked_posture, close_to,
                                                held_objects, inside_closed, room_of)
 from spa_gym.envs.virtualhome.graph import EnvGraph
 from spa_gym.envs.virtualhome.text import (ERROR_INPUT, NOTHING_HAPPENS, SPA_ACTIONS, ScriptLine, format_command,
@@ -62,7 +62,11 @@ class StepOutcome:
 
 @dataclass
 class World:
-    """Graph + name-resolution memory + grab records. ``strict`` fixes the original's bugs (spec §11)."""
+    """Graph + name-resolution memory + grab records. ``strict`` fixes the original's bugs (spec §11).
+
+    ``start_states`` are the character's states when the episode began (taken from ``graph`` when not
+    given): VirtualHome HEAD reads the agent's posture there, so the default mode does too.
+    """
 
     graph: EnvGraph
     object_ids: dict[str, int] = field(default_factory=dict)
@@ -70,14 +74,23 @@ class World:
     specific_objects: dict[str, int] | None = None  # None: start from ``object_ids`` (a new episode)
     last_obj_id: int = -1
     records: GrabRecords = field(default_factory=dict)
+    start_states: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if self.specific_objects is None:
             self.specific_objects = {c: i for c, i in self.object_ids.items() if i in self.graph.nodes}
+        if self.start_states is None:
+            self.start_states = frozenset(self.graph.nodes[self.graph.character_id].states)
 
     def copy(self) -> "World":
         return World(self.graph.copy(), dict(self.object_ids), self.strict, dict(self.specific_objects),
-                     self.last_obj_id, dict(self.records))
+                     self.last_obj_id, dict(self.records), self.start_states)
+
+    def posture(self) -> set[str]:
+        """SITTING / LYING as the executor's checks see them: a non-empty posture blocks walking and lets the
+        agent stand up (in the default mode the posture the episode started with, see
+        :func:`~.executor.checked_posture`)."""
+        return checked_posture(self.graph, self.strict, self.start_states)
 
     # ------------------------------------------------------------------ name resolution (spec §4)
     def _match(self, ids, class_name: str) -> int | None:
@@ -167,7 +180,7 @@ class World:
         if ids is None:
             return fail(err, line)
         try:
-            err = executor.execute(self.graph, line.action, ids, self.records, self.strict)
+            err = executor.execute(self.graph, line.action, ids, self.records, self.strict, self.start_states)
         except ExecutorCrash as exc:  # SPA-RL's step catches the exception and answers Error Input
             return StepOutcome(ERROR_INPUT, False, str(exc), str(line))
         if err is not None:
@@ -203,7 +216,7 @@ class World:
         g, a = self.graph, self.graph.character_id
         nodes = g.nodes
         room = room_of(g, a)
-        resting = agent_posture(g)
+        resting = self.posture()
         cmds: list[str] = []
         room_nodes = self._room_nodes(room) if room is not None else []
         if not resting:
@@ -230,7 +243,7 @@ class World:
                 if verb in _ONLY_IF_DIRTY and "DIRTY" not in nodes[node].states:
                     continue
                 try:
-                    if executor.check(g, verb, [node], self.records, self.strict) is None:
+                    if executor.check(g, verb, [node], self.records, self.strict, self.start_states) is None:
                         cmds.append(format_command(verb, c))
                 except ExecutorCrash:
                     pass
@@ -242,7 +255,7 @@ class World:
                 for verb in ("PUTBACK", "PUTIN", "POUR"):
                     if not (_VERB_NEEDS[verb] & nodes[node].properties):
                         continue
-                    if executor.check(g, verb, [h, node], self.records, self.strict) is None:
+                    if executor.check(g, verb, [h, node], self.records, self.strict, self.start_states) is None:
                         cmds.append(format_command(verb, hc, c))
         if resting:
             cmds.append(format_command("STANDUP"))
