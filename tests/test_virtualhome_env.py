@@ -120,7 +120,10 @@ def test_step_limit_truncates_and_parse_errors_count():
 @pytest.mark.parametrize("action", ["", " ", "x" * 5000, "\u00e9\u4e2d\U0001F600", "\x00\x07\n\r", "Action:", ":::",
                                     "put  on ", "walk to", "put cup in", "[WALK] <kitchen> (1)", "take off shoes",
                                     "pour into", "grab " * 50, "release", "Action: Action: grab cup", "(1)", 42,
-                                    "search[s]", "search['s]", "search[men\u2019s running shoes]"])
+                                    "search[s]", "search['s]", "search[men\u2019s running shoes]",
+                                    # lines that crash VirtualHome HEAD's executor, and posture quirks
+                                    "find bed", "find television", "lookat_short television", "LOOKAT_LONG tv",
+                                    "lookat_medium television", "put back cup", "stand up", "sleep", "wake up"])
 def test_garbage_actions_never_raise_and_change_nothing(action):
     env = VirtualHomeEnv(split="test")
     env.reset(seed=0, options={"task_id": 7})

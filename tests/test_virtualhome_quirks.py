@@ -237,3 +237,14 @@ def test_spa_world_reads_the_posture_of_the_episode_start():
         assert w.step("walk to bathroom", RNG).success is (not strict)
         assert w.step("stand up", RNG).success is strict
         assert w.copy().step("walk to bathroom", RNG).success  # the start posture survives copies
+
+
+def test_env_counts_a_crashing_find_as_a_step_answered_with_error_input():
+    from spa_gym.envs.virtualhome import VirtualHomeEnv
+
+    for mode in ("spa", "strict"):
+        env = VirtualHomeEnv(split="test", mode=mode)
+        env.reset(seed=0, options={"task_id": 0})  # Watch TV: the agent starts in another room
+        obs, reward, terminated, truncated, info = env.step("Thought: go there.\nAction: find television")
+        assert info["step"] == 1 and reward == 0.0 and not terminated
+        assert (obs == ERROR_INPUT and not info["action_valid"]) if mode == "spa" else info["action_valid"]
