@@ -4,6 +4,7 @@ One wrapper, one purpose; each works on any Gymnasium env with string observatio
 """
 
 from spa_gym.wrappers.grounding import GroundingReward
+from spa_gym.wrappers.oracle_progress import OracleProgressReward
 from spa_gym.wrappers.redistribution import MODES, redistribute, redistribute_batch
 from spa_gym.wrappers.spa_reward import SPAReward, SPARewardVector
 from spa_gym.wrappers.textworld_adapter import TextWorldEnv, make_textworld_game
@@ -13,6 +14,6 @@ from spa_gym.wrappers.sb3 import CandidateScoringExtractor, make_sb3_env
 from spa_gym.wrappers.text_features import HashedNgramEncoder, SentenceEmbeddingEncoder, TextFeatureObservation
 
 __all__ = ["MODES", "GroundingReward", "SPAReward", "SPARewardVector", "TextWorldEnv", "make_textworld_game",
-           "redistribute", "redistribute_batch",
+           "OracleProgressReward", "redistribute", "redistribute_batch",
            "AdmissibleActionSpace", "CandidateScoringExtractor", "HashedNgramEncoder", "SentenceEmbeddingEncoder",
            "TextFeatureObservation", "make_sb3_env", "search_with_task"]
