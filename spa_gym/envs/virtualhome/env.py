@@ -29,10 +29,13 @@ class VirtualHomeEnv(TextEnv):
 
     Args:
         split: default split (``train``, ``valid``, ``test``; test houses are unseen in train and valid).
-        mode: ``"spa"`` reproduces SPA-RL's observable behaviour, executor quirks included; ``"strict"``
-            shows why a command failed (``Observation: Nothing happens. (reason.)``), lets ``take off``
-            work, moves held objects into the room the agent walks to, frees the seat on ``stand up`` and
-            makes a bare ``release`` drop the single held object.
+        mode: ``"spa"`` reproduces SPA-RL's observable behaviour on VirtualHome HEAD's executor, bugs
+            included (the posture is read on the episode's start graph; ``take off X`` and ``find X`` on
+            something not close crash and get the Error Input literal; ...: see the README); ``"strict"``
+            shows why a command failed (``Observation: Nothing happens. (reason.)``) and keeps sane
+            semantics: the current posture, ``find`` walks, ``take off`` works, held objects move into the
+            room the agent walks to, ``stand up`` frees the seat, a bare ``release`` drops the single held
+            object.
         expert: add ``info["expert_action"]``, the next command of the planning expert.
         max_steps: step limit (SPA-RL uses 40); failed commands count as steps.
         data_dir: folder of official VirtualHome data (see :mod:`spa_gym.envs.virtualhome.official`) to

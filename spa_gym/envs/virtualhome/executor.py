@@ -2,9 +2,13 @@
 
 Each action has a ``check`` (returns an error message, or None when the action may run) and an ``apply``
 (mutates the graph; only called after ``check`` passed), so a failed action never changes anything and
-admissibility can be tested without copying the graph. Semantics follow the spec's table, quirks
-included; ``strict=True`` fixes the quirks the spec lists (held objects follow the agent into the new
-room, standing up frees the seat, taking clothes off works).
+admissibility can be tested without copying the graph. Semantics follow VirtualHome HEAD, bugs included:
+the posture is read on the episode's start graph (pass ``start_states``), FIND on something not close,
+PUTOFF, LOOKAT_SHORT and LOOKAT_LONG raise :class:`ExecutorCrash`, PUTOBJBACK with a grab record never
+fails, GRAB reads the grab record, walking to the agent or to worn clothes adds a CLOSE self-loop, and held
+objects are filed in the room the agent left. ``strict=True`` keeps sane semantics for all of these (the
+current posture, FIND walks, taking clothes off works, held objects follow the agent, standing up frees
+the seat, ...).
 
 >>> from spa_gym.envs.virtualhome.graph import EnvGraph, Node
 >>> g = EnvGraph()
