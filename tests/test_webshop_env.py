@@ -118,6 +118,7 @@ def test_searches_for_one_and_two_letter_words_are_answered(env, action):
 def test_short_words_are_not_stemmed_and_no_term_is_empty():
     # Lucene's PorterStemFilter leaves words of one or two letters as they are
     assert analyze("s 's ss xs ed") == ["s", "s", "ss", "xs", "ed"]
+    assert analyze("men\u2019s running shoes") == ["men", "run", "shoe"]
     assert all(analyze(w) and all(analyze(w)) for w in ("s", "ies", "sss", "eed", "ing", "ed", "es"))
 
 
@@ -210,27 +211,6 @@ def test_search_index_is_cached_on_disk_and_shared(tmp_path):
     assert first.search("zzz") == [] and first.search("the of and") == []
 
 
-def test_bm25_is_lucene_bm25_with_ties_in_document_order():
-    docs = ["red shoes", "red red shoes", "blue hat", "red shoes", "shoes for running in the rain and snow"]
-    index = SearchIndex.build(iter(docs), len(docs))
-    n, k1, b = len(docs), 0.9, 0.4
-    tokens = [analyze(d) for d in docs]
-    avgdl = sum(map(len, tokens)) / n
-
-    def score(doc, term):
-        df = sum(term in t for t in tokens)
-        tf = tokens[doc].count(term)
-        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
-        return idf * tf / (tf + k1 * (1 - b + b * len(tokens[doc]) / avgdl))
-
-    expected = sorted((i for i in range(n) if score(i, "red") + score(i, "shoe") > 0),
-                      key=lambda i: (-round(score(i, "red") + score(i, "shoe"), 5), i))
-    assert index.search("Red shoes!") == expected
-    assert expected.index(0) < expected.index(3)  # equal documents: earlier first
-    assert index.search("running", k=1) == [4] and index.search("red shoes", k=2) == expected[:2]
-    assert analyze("The Kid's shoes") == ["kid", "shoe"] and analyze("6.76 fl.oz l'eau") == ["6.76", "fl.oz", "l'eau"]
-
-
 def test_catalogue_is_printable_ascii_and_scales():
     cat = Catalogue(num_products=1_000_000, seed=0)
     for i in [*range(2000), 999_999, 123_456]:
@@ -241,18 +221,3 @@ def test_catalogue_is_printable_ascii_and_scales():
     goals = GoalSet(cat)
     assert all(goals.goal("test", i).instruction_text.isascii() for i in range(500))
     assert cat.index_of("B0NOTREAL!") is None and Catalogue(10, 0).index_of(cat.product(999_999).asin) is None
-
-
-def test_numpy_scoring_equals_bm25s_scoring():
-    import bm25s
-
-    cat = Catalogue(num_products=300, seed=1)
-    docs = list(cat.documents())
-    index = SearchIndex.build(iter(docs), len(docs))
-    tokens = [analyze(d) for d in docs]
-    retriever = bm25s.BM25(k1=0.9, b=0.4, method="lucene")
-    retriever.index(tokens, show_progress=False)
-    for query in ("gluten free potato chips", "navy blue hoodie hoodie", "walnut coffee table 36 inch"):
-        ours = index.scores([index._vocab[t] for t in analyze(query) if t in index._vocab])
-        theirs = retriever.get_scores([t for t in analyze(query) if t in retriever.vocab_dict])
-        np.testing.assert_allclose(ours, theirs, rtol=1e-6)

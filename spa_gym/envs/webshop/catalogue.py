@@ -186,11 +186,12 @@ class Catalogue:
         index = index_for(self.seed, asin)
         return index if index < self.num_products else None
 
-    def documents(self) -> Iterator[str]:
-        """Search documents of every product, in index order (used once to build the index)."""
+    def documents(self) -> Iterator[tuple[str, str]]:
+        """``(ASIN, search document)`` of every product, in index order (used once to build the index)."""
         for i in range(self.num_products):
             # Bypass the memo: building the index must not evict the products envs are using.
-            yield generate_product.__wrapped__(self.seed, i).search_document()
+            product = generate_product.__wrapped__(self.seed, i)
+            yield product.asin, product.search_document()
 
 
 @functools.lru_cache(maxsize=1)

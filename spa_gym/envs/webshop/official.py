@@ -340,11 +340,14 @@ class OfficialData:
             self._goals[index] = goal
         return goal
 
-    def documents(self) -> Iterator[str]:
-        """Search documents in product order (a separate cursor: building must not block lookups)."""
+    def documents(self) -> Iterator[tuple[str, str]]:
+        """``(ASIN, search document)`` in product order (a separate cursor: building must not block lookups).
+
+        The ASIN is the one of the data file, as the original's index stores it (its ties sort by it).
+        """
         con = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
         try:
-            for (data,) in con.execute("SELECT data FROM products ORDER BY idx"):
-                yield _decode_product(data).search_document()
+            for asin, data in con.execute("SELECT asin, data FROM products ORDER BY idx"):
+                yield asin, _decode_product(data).search_document()
         finally:
             con.close()
