@@ -192,7 +192,38 @@ def test_text_rich_results_and_sub_page_layout(shop):
     state = run(shop, "search[body lotion]", "click[B0ZZ100000]", "click[Features]")
     assert shop.render(state, "text_rich") == (
         f"Instruction:\n{INSTR}\n[button] Back to Search [button_]\n[button] < Prev [button_]\n"
-        "first bullet 0\nsecond bullet 0\n")
+        " first bullet 0\n second bullet 0\n")  # the template's <p> {{bulletpoint}}</p> keeps a leading space
+
+
+def test_text_rich_keeps_the_template_whitespace_of_done_and_attributes_pages(shop):
+    done = shop.step(run(shop, "search[body lotion]", "click[B0ZZ100000]"), "click[buy now]")[0]
+    rich = shop.render(done, "text_rich")
+    assert rich.startswith("Thank you for shopping with us!\nYour code: \nNone\n (Paste it in your MTurk interface.)\n")
+    assert "\nGoal \nNone\n" in rich and rich.endswith("\nReward Details \nNone\n")
+    assert shop.render(done).startswith("Thank you for shopping with us! [SEP] Your code: [SEP] None [SEP] (Paste")
+    attrs_shop = Shop(shop.products, shop.search, shop.reward, INSTR, show_attrs=True)
+    sub = run(attrs_shop, "search[body lotion]", "click[B0ZZ100000]", "click[Attributes]")
+    assert attrs_shop.render(sub, "text_rich").endswith(
+        "[button] < Prev [button_]\n travel size\nbeauty\nbody lotion\nBeauty \u203a Skin Care\n")
+
+
+def test_a_value_in_two_option_groups_belongs_to_the_last_group(shop):
+    shop.products.items[5] = make_product(5, options={"color": ("black", "white"), "style": ("black", "classic")})
+    item = run(shop, "search[x]", "click[B0ZZ100005]")
+    assert shop.clickables(item)[-3:] == ["black", "white", "classic"]  # listed once, where first offered
+    assert run(shop, "search[x]", "click[B0ZZ100005]", "click[black]").options == {"style": "black"}
+
+
+def test_text_rich_marks_a_label_clicked_when_its_quoted_value_is_in_the_url(shop):
+    shop.products.items[6] = make_product(6, options={"color": ("caf\u00e9", "red", "size"), "size": ("small",)})
+    state = run(shop, "search[x]", "click[B0ZZ100006]", "click[caf\u00e9]")
+    # the URL carries json.dumps(options): a non-ASCII value is escaped there, so it is never shown as clicked
+    assert "clicked button" not in shop.render(state, "text_rich")
+    state = run(shop, "search[x]", "click[B0ZZ100006]", "click[small]")
+    rich = shop.render(state, "text_rich")
+    # '"size"' is in the URL as the JSON key, so the colour value "size" shows as clicked too
+    assert rich.startswith("You have clicked small.\nYou have clicked size.\n")
+    assert "  [clicked button] size [clicked button_]" in rich and "  [button] red [button_]" in rich
 
 
 def test_attributes_button_only_with_show_attrs(shop):

@@ -97,7 +97,9 @@ class Shop:
         if state.page == "item":
             product = self.products.product(state.product)
             values = [v for vs in product.options.values() for v in vs]
-            return ["back to search", "< prev"] + [s.lower() for s in self.sub_pages] + ["buy now"] + values
+            # the original keys its clickables by text: a value offered twice (or equal to a button) is listed once
+            buttons = ["back to search", "< prev"] + [s.lower() for s in self.sub_pages] + ["buy now"]
+            return list(dict.fromkeys(buttons + values))
         if state.page == "sub":
             return ["back to search", "< prev"]
         return []
@@ -138,7 +140,9 @@ class Shop:
         for sub in self.sub_pages:
             if arg == sub.lower():
                 return replace(state, page="sub", sub_page=sub), 0.0, False, True
-        for group, values in product.options.items():  # an option value: the first group that has it
+        # An option value. The original maps each value to the last radio button that has it, so a value offered
+        # by two groups sets the later group.
+        for group, values in reversed(product.options.items()):
             if arg in values:
                 options = dict(state.options)
                 options[group] = arg
@@ -174,21 +178,22 @@ class Shop:
             return out
         if state.sub_page == "Description":
             out.append(("text", product.description))
-        elif state.sub_page == "Features":
-            out += [("text", b) for b in product.bullets]
-        elif state.sub_page == "Attributes":
-            out += [("text", a) for a in product.attributes]
+        elif state.sub_page == "Features":  # the template writes each bullet as <p> {{bulletpoint}}</p>
+            out += [("text", " " + b) for b in product.bullets]
+        elif state.sub_page == "Attributes":  # ... and each attribute as <p> {{attribute}}</p>
+            out += [("text", " " + a) for a in product.attributes]
             out += [("text", product.category), ("text", product.query), ("text", product.product_category)]
         return out  # Reviews: the original shows none
 
     def _done_texts(self, state: PageState) -> list[str]:
         product = self.products.product(state.product)
         reward = state.purchase["reward"] if state.purchase else 0.0
-        return ["Thank you for shopping with us!", "Your code:", "None", "(Paste it in your MTurk interface.)",
+        # the text nodes of the done template, with its spaces ("Your code: ", "Goal ", ...)
+        return ["Thank you for shopping with us!", "Your code: ", "None", " (Paste it in your MTurk interface.)",
                 "Purchased", "asin", product.asin, "options", _tojson(state.options), "attrs", "None", "category",
                 "None", "query", "None", "product category", "None", "Target", "asin", "options", "attrs",
-                "price upper", "instuction text", "category", "product category", "query", "Goal", "None",
-                "Reward", "Your score (min 0.0, max 1.0)", str(reward), "Reward Details", "None"]
+                "price upper", "instuction text", "category", "product category", "query", "Goal ", "None",
+                "Reward", "Your score (min 0.0, max 1.0)", str(reward), "Reward Details ", "None"]
 
     def render(self, state: PageState, mode: str = "text") -> str:
         nodes = self.nodes(state)
@@ -197,16 +202,19 @@ class Shop:
         if mode != "text_rich":
             raise ValueError(f"observation_mode must be one of {OBSERVATION_MODES}, got {mode!r}")
         observation = ""
-        chosen = set(state.options.values()) if state.page == "item" else set()
+        # A label shows as clicked when '"value"' occurs in the page's URL, which ends with the search keywords,
+        # the results page and the chosen options as JSON (non-ASCII escaped, so such a value never matches).
+        url = ("+".join(state.keywords) + f"/{state.results_page}/" + json.dumps(state.options)
+               if state.page == "item" else "")
         for kind, t in nodes:
-            # text_rich keeps text nodes unstripped; the start page's "Instruction: " is the one whose space shows
-            t = t if t == "Instruction: " else t.strip()
-            if not t:
+            # text_rich keeps each text node as the HTML has it (template spaces included); nodes equal to "\n"
+            # are skipped, and we never make whitespace-only ones
+            if not t.strip():
                 continue
             if kind == "button":
                 t = f"[button] {t} [button_]"
             elif kind == "label":
-                if t in chosen:
+                if f'"{t}"' in url:
                     observation = f"You have clicked {t}.\n" + observation
                     t = f"  [clicked button] {t} [clicked button_]"
                 else:
