@@ -221,3 +221,29 @@ def test_catalogue_is_printable_ascii_and_scales():
     goals = GoalSet(cat)
     assert all(goals.goal("test", i).instruction_text.isascii() for i in range(500))
     assert cat.index_of("B0NOTREAL!") is None and Catalogue(10, 0).index_of(cat.product(999_999).asin) is None
+
+
+def test_debug_back_doors_only_with_the_option(cache):
+    env = WebShopEnv(num_products=300, cache_dir=cache, back_doors=True)
+    env.reset(options={"split": "test", "task_id": 0})
+    goal, source = env.goal, env.source
+    _, _, _, _, info = env.step("search[<r>]")
+    first = env.get_state()["world"]["page"].results
+    assert info["action_valid"] and len(first) == len(set(first)) == 50
+    env.reset(options={"split": "test", "task_id": 0})
+    env.step("search[<r>]")
+    assert env.get_state()["world"]["page"].results == first  # seeded: the same episode gives the same draw
+    obs, *_ = env.step(f"search[<C> {goal.category}]")
+    results = env.get_state()["world"]["page"].results
+    assert results == tuple(i for i in range(300) if source.product(i).category == goal.category)
+    assert f"(Total results: {len(results)})" in obs and len(results) > 50  # no cut at 50
+    env.step(f"search[<q> {goal.query}]")
+    results = env.get_state()["world"]["page"].results
+    assert goal.product_index in results and all(source.product(i).query == goal.query for i in results)
+    for action in ("search[<a> x]", "search[<c>]"):  # the original crashes on these: here nothing happens
+        before = env.get_state()["world"]
+        assert not env.step(action)[4]["action_valid"] and env.get_state()["world"] == before
+    plain = WebShopEnv(num_products=300, cache_dir=cache)  # off by default: the keywords are plain words
+    plain.reset(options={"split": "test", "task_id": 0})
+    plain.step(f"search[<q> {goal.query}]")
+    assert plain.get_state()["world"]["page"].results == tuple(plain.index.search(f"<q> {goal.query}"))

@@ -132,3 +132,12 @@ def test_env_on_official_data(data_dir, store):
 def test_missing_files_are_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="items_shuffle"):
         OfficialData.open(tmp_path, cache_dir=tmp_path)
+
+
+def test_back_door_lookups_on_official_data(store):
+    products = [store.product(i) for i in range(len(store))]
+    for field in ("category", "query"):
+        value = getattr(products[0], field)
+        assert store.indices_where(field, value) == tuple(i for i, p in enumerate(products)
+                                                          if getattr(p, field) == value)
+    assert store.indices_where("query", "no such query") == ()

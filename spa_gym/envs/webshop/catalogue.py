@@ -94,11 +94,16 @@ def index_for(seed: int, asin: str) -> int:
     return (n * _ASIN_INV - seed * 7_919_983) % _ASIN_SPACE
 
 
+def _product_type(seed: int, index: int) -> tuple[random.Random, vocab.ProductType]:
+    """The product's generator and its first draw, the product type (which fixes category and query)."""
+    rng = random.Random(stable_seed(GENERATOR_VERSION, seed, index))
+    return rng, vocab.PRODUCT_TYPES[rng.randrange(len(vocab.PRODUCT_TYPES))]
+
+
 @functools.lru_cache(maxsize=8192)
 def generate_product(seed: int, index: int) -> Product:
     """Product ``index`` of catalogue ``seed``; deterministic in any process."""
-    rng = random.Random(stable_seed(GENERATOR_VERSION, seed, index))
-    ptype = vocab.PRODUCT_TYPES[rng.randrange(len(vocab.PRODUCT_TYPES))]
+    rng, ptype = _product_type(seed, index)
     brand = rng.choice(vocab.BRAND_HEADS) + rng.choice(vocab.BRAND_TAILS)
     attributes = tuple(rng.sample(ptype.attributes, rng.randint(1, 4)))
 
@@ -186,12 +191,23 @@ class Catalogue:
         index = index_for(self.seed, asin)
         return index if index < self.num_products else None
 
+    def indices_where(self, field: str, value: str) -> tuple[int, ...]:
+        """Indices of the products whose ``category`` or ``query`` is ``value``, in index order (debug search)."""
+        return _indices_where(self.seed, self.num_products, field, value)
+
     def documents(self) -> Iterator[tuple[str, str]]:
         """``(ASIN, search document)`` of every product, in index order (used once to build the index)."""
         for i in range(self.num_products):
             # Bypass the memo: building the index must not evict the products envs are using.
             product = generate_product.__wrapped__(self.seed, i)
             yield product.asin, product.search_document()
+
+
+@functools.lru_cache(maxsize=16)
+def _indices_where(seed: int, num_products: int, field: str, value: str) -> tuple[int, ...]:
+    if field not in ("category", "query"):
+        raise ValueError(f"field must be 'category' or 'query', got {field!r}")
+    return tuple(i for i in range(num_products) if getattr(_product_type(seed, i)[1], field) == value)
 
 
 @functools.lru_cache(maxsize=1)

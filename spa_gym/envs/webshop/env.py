@@ -16,8 +16,10 @@ True
 from __future__ import annotations
 
 import os
+import random
 from typing import Any
 
+from spa_gym.core.seeding import stable_seed
 from spa_gym.core.tasks import TaskSet
 from spa_gym.core.text_env import TextEnv
 from spa_gym.envs.webshop.catalogue import Catalogue
@@ -25,7 +27,7 @@ from spa_gym.envs.webshop.expert import Plan, make_plan, next_action
 from spa_gym.envs.webshop.goals import Goal, GoalSet
 from spa_gym.envs.webshop.pages import OBSERVATION_MODES, PageState, Shop
 from spa_gym.envs.webshop.reward import get_reward
-from spa_gym.envs.webshop.search import SearchIndex, get_index
+from spa_gym.envs.webshop.search import SEARCH_RETURN_N, SearchIndex, get_index
 
 
 class WebShopEnv(TextEnv):
@@ -44,6 +46,10 @@ class WebShopEnv(TextEnv):
         render_mode: ``"ansi"`` or ``"human"``.
         cache_dir: where search indexes are cached (default ``$SPA_GYM_CACHE`` or ``~/.cache/spa_gym``).
         show_attrs: offer the item page's ``Attributes`` button and sub-page (off, as in the original).
+        back_doors: answer the original's debug searches (off): ``search[<r>]`` lists 50 random products (seeded
+            by task and step), ``search[<c> beauty]`` every product of a category, ``search[<q> body lotion]``
+            every product of a scrape query, all in catalogue order. They leak the goal product, so leave them
+            off for RL. ``<a>`` (which crashes the original) and ``<c>`` without a category are no-ops.
 
     Actions are ``search[keywords]`` (allowed on every page) and ``click[value]`` with a value from the
     page. ``info["admissible_commands"]`` lists the ``click[...]`` commands of the page; ``search[...]``
@@ -53,7 +59,8 @@ class WebShopEnv(TextEnv):
     def __init__(self, split: str = "train", observation_mode: str = "text", num_products: int = 10_000,
                  catalogue_seed: int = 0, data_dir: str | os.PathLike | None = None, expert: bool = False,
                  max_steps: int = 15, render_mode: str | None = None,
-                 cache_dir: str | os.PathLike | None = None, show_attrs: bool = False) -> None:
+                 cache_dir: str | os.PathLike | None = None, show_attrs: bool = False,
+                 back_doors: bool = False) -> None:
         if observation_mode not in OBSERVATION_MODES:
             raise ValueError(f"observation_mode must be one of {OBSERVATION_MODES}, got {observation_mode!r}")
         if data_dir is not None:
@@ -67,6 +74,7 @@ class WebShopEnv(TextEnv):
             self._goals = GoalSet(self.source)
             self._task_set = self._goals.task_set
         self.show_attrs = show_attrs
+        self.back_doors = back_doors
         super().__init__(split=split, max_steps=max_steps, expert=expert, render_mode=render_mode)
         self.observation_mode = observation_mode
         self.index: SearchIndex = get_index(self.source.key, self.source.documents(), len(self.source),
@@ -86,7 +94,20 @@ class WebShopEnv(TextEnv):
     def _shop(self) -> Shop:
         goal = self.goal
         return Shop(self.source, self.index.search, lambda product, options: get_reward(product, goal, options),
-                    goal.instruction_text, show_attrs=self.show_attrs)
+                    goal.instruction_text, show_attrs=self.show_attrs,
+                    back_door=self._back_door if self.back_doors else None)
+
+    def _back_door(self, keywords: tuple[str, ...]) -> list[int] | None:
+        """The original's debug searches (``get_top_n_product_from_keywords``), seeded where it draws."""
+        if keywords[0] == "<r>":
+            rng = random.Random(stable_seed("webshop-back-door", self.source.key, self._split, self._task_id,
+                                            self._step_count))
+            return rng.sample(range(len(self.source)), k=min(SEARCH_RETURN_N, len(self.source)))
+        if keywords[0] == "<c>" and len(keywords) > 1:
+            return list(self.source.indices_where("category", keywords[1].strip()))
+        if keywords[0] == "<q>":
+            return list(self.source.indices_where("query", " ".join(keywords[1:]).strip()))
+        return None  # "<a>" needs a table the text env never builds, and "<c>" alone has no category
 
     def _start_episode(self, split: str, task_id: int) -> str:
         self._world = {"goal": self._goals.goal(split, task_id), "page": PageState()}

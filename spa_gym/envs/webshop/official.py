@@ -340,6 +340,15 @@ class OfficialData:
             self._goals[index] = goal
         return goal
 
+    def indices_where(self, field: str, value: str) -> tuple[int, ...]:
+        """Indices of the products whose ``category`` or ``query`` is ``value``, in index order (debug search)."""
+        if field not in ("category", "query"):
+            raise ValueError(f"field must be 'category' or 'query', got {field!r}")
+        with self._lock:
+            rows = self._con.execute(f"SELECT idx FROM products WHERE json_extract(data, '$.{field}') = ? "
+                                     "ORDER BY idx", (value,)).fetchall()
+        return tuple(int(r[0]) for r in rows)
+
     def documents(self) -> Iterator[tuple[str, str]]:
         """``(ASIN, search document)`` in product order (a separate cursor: building must not block lookups).
 

@@ -25,6 +25,8 @@ ACTION_PATTERN = re.compile(r"(.+)\[(.+)\]")
 SEP = " [SEP] "
 SUB_PAGES = ("Description", "Features", "Reviews")
 OBSERVATION_MODES = ("text", "text_rich")
+#: The original's debug search prefixes (first keyword): random products, a category, a scrape query, an attribute.
+BACK_DOORS = ("<r>", "<c>", "<q>", "<a>")
 
 
 def parse_action(action: str) -> tuple[str, str] | None:
@@ -71,13 +73,18 @@ class Shop:
         reward: ``(product, options) -> breakdown dict`` with a ``"reward"`` key.
         instruction: the goal text shown on every page.
         show_attrs: offer the item page's Attributes button (the original's ``show_attrs``; off there too).
+        back_door: the original's debug searches, ``keywords -> product indices``, or None for "not one" (the
+            action is then a no-op); asked only when the first keyword is one of :data:`BACK_DOORS`. Without it
+            those keywords are searched as words.
     """
 
     def __init__(self, products: ProductSource, search: Callable[[str], list[int]],
                  reward: Callable[[Any, dict[str, str]], dict[str, Any]], instruction: str,
-                 show_attrs: bool = False) -> None:
+                 show_attrs: bool = False,
+                 back_door: Callable[[tuple[str, ...]], list[int] | None] | None = None) -> None:
         self.products = products
         self.search = search
+        self.back_door = back_door
         self.reward = reward
         self.instruction = instruction
         self.sub_pages = SUB_PAGES + (("Attributes",) if show_attrs else ())
@@ -113,7 +120,13 @@ class Shop:
         name, arg = parsed
         if name == "search":
             keywords = tuple(arg.split(" "))
-            results = tuple(self.search(" ".join(keywords)))
+            if self.back_door is not None and keywords[0] in BACK_DOORS:
+                found = self.back_door(keywords)
+                if found is None:  # the original crashes here
+                    return state, 0.0, False, False
+                results = tuple(found)
+            else:
+                results = tuple(self.search(" ".join(keywords)))
             return replace(state, page="results", keywords=keywords, results=results, results_page=1, product=-1,
                            options={}, sub_page="", purchase=None), 0.0, False, True
         if arg == "search" or arg not in self.clickables(state):
