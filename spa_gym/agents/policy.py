@@ -33,6 +33,7 @@ from torch import nn
 from spa_gym.agents.parsing import parse_action
 from spa_gym.agents.prompts import PromptConfig, render_prompt, render_target
 from spa_gym.core.devices import resolve_device
+from spa_gym.core.lm_cache import cache_kwargs, output_cache
 
 VALUE_HEAD_FILE = "value_head.safetensors"
 POLICY_CONFIG_FILE = "policy.json"
@@ -219,9 +220,9 @@ class LLMPolicy(nn.Module):
         for _ in range(self.max_new_tokens):
             with self._autocast():
                 out = self.model(input_ids=step_ids, attention_mask=mask, position_ids=step_pos,
-                                 past_key_values=past, use_cache=True, output_hidden_states=True,
-                                 logits_to_keep=1)
-            past = out.past_key_values
+                                 use_cache=True, output_hidden_states=True, logits_to_keep=1,
+                                 **cache_kwargs(self.model, past))
+            past = output_cache(out)
             logits = out.logits[:, -1].float()
             value = self.value_head(out.hidden_states[-1][:, -1].float()).squeeze(-1)
             if temperature == 0:
