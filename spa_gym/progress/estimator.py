@@ -50,6 +50,7 @@ import torch
 from torch import nn
 
 from spa_gym.core.devices import resolve_device
+from spa_gym.core.lm_cache import cache_kwargs, output_cache
 from spa_gym.progress.episodes import Episode
 from spa_gym.progress.small_model import ESTIMATOR_SYSTEM_PROMPT
 
@@ -176,9 +177,19 @@ class ProgressEstimator(nn.Module):
         return cls(backbone, tokenizer, **kwargs)
 
     @classmethod
-    def default(cls, seed: int = 0, size: str = "small", device: str | torch.device = "auto",
-                cache_dir: str | os.PathLike | None = None) -> ProgressEstimator:
-        """The small offline default (random init from ``seed``, untrained until fit; built once, cached)."""
+    def default(cls, seed: int = 0, size: str = "steps", device: str | torch.device = "auto",
+                cache_dir: str | os.PathLike | None = None) -> Any:
+        """The offline default estimator (random init from ``seed``, untrained until fit).
+
+        ``size="steps"`` (the default) gives the fast step-level model,
+        :class:`~spa_gym.progress.step_model.StepProgressEstimator`, which learns progress on CPU in
+        seconds; ``"tiny"`` and ``"small"`` give this class on the small from-scratch causal LM (built once,
+        cached), the paper's estimator shape.
+        """
+        if size == "steps":
+            from spa_gym.progress.step_model import StepProgressEstimator
+
+            return StepProgressEstimator(seed=seed, device=device)
         from spa_gym.progress.small_model import cached_small_model
 
         return cls.from_pretrained(cached_small_model(size, seed, cache_dir), device, seed=seed)
@@ -195,7 +206,7 @@ class ProgressEstimator(nn.Module):
             self.tokenizer.save_pretrained(staging / "backbone")
             save_file({k: v.detach().float().cpu().contiguous() for k, v in self.head.state_dict().items()},
                       str(staging / "head.safetensors"))
-            meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "system_prompt": self.format.system_prompt,
+            meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "kind": "lm", "system_prompt": self.format.system_prompt,
                     "max_context": self.max_context, "hidden_size": self.head.in_features}
             (staging / "estimator.json").write_text(json.dumps(meta, indent=2) + "\n")
             if path.exists():
@@ -208,8 +219,8 @@ class ProgressEstimator(nn.Module):
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str | torch.device = "auto", *,
-             dtype: torch.dtype | None = None) -> ProgressEstimator:
-        """Load a folder written by :meth:`save`."""
+             dtype: torch.dtype | None = None) -> Any:
+        """Load a folder written by :meth:`save` (or by ``StepProgressEstimator.save``: the folder says which)."""
         from safetensors.torch import load_file
 
         path = Path(path)
@@ -219,6 +230,10 @@ class ProgressEstimator(nn.Module):
         meta = json.loads(meta_file.read_text())
         if meta.get("format") != FORMAT_NAME or meta.get("version") != FORMAT_VERSION:
             raise ValueError(f"{meta_file}: unsupported format {meta.get('format')!r} v{meta.get('version')}")
+        if meta.get("kind", "lm") != "lm":
+            from spa_gym.progress.step_model import StepProgressEstimator
+
+            return StepProgressEstimator.load(path, device)
         est = cls.from_pretrained(path / "backbone", device, dtype=dtype, system_prompt=meta["system_prompt"],
                                   max_context=meta["max_context"])
         est.head.load_state_dict({k: v.to(est.device) for k, v in load_file(str(path / "head.safetensors")).items()})
@@ -254,10 +269,10 @@ class ProgressEstimator(nn.Module):
                       position_ids: torch.Tensor | None = None, past_key_values: Any = None,
                       use_cache: bool = False) -> tuple[torch.Tensor, Any]:
         """Last hidden states of the backbone's base model (its LM head never runs: big vocabularies cost)."""
-        out = self.backbone.base_model(input_ids=input_ids, attention_mask=attention_mask,
-                                       position_ids=position_ids, past_key_values=past_key_values,
-                                       use_cache=use_cache)
-        return out.last_hidden_state, (out.past_key_values if use_cache else None)
+        base = self.backbone.base_model
+        out = base(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                   use_cache=use_cache, **cache_kwargs(base, past_key_values))
+        return out.last_hidden_state, (output_cache(out) if use_cache else None)
 
     def contributions(self, episodes: Sequence[Episode | EncodedEpisode], batch_size: int = 16,
                       max_context: int | None = None) -> list[torch.Tensor]:
@@ -325,6 +340,12 @@ class ProgressEstimator(nn.Module):
     def score_steps(self, episode: Episode, max_context: int | None = None) -> np.ndarray:
         """Per-step contributions ``c_1..c_T`` of one episode (full re-encoding)."""
         return self.score_episodes([episode], 1, max_context)[0]
+
+    def incremental_scorer(self, max_context: int | None = None) -> Any:
+        """An online scorer with per-episode KV caches (what :class:`~spa_gym.wrappers.SPAReward` uses)."""
+        from spa_gym.progress.incremental import IncrementalScorer
+
+        return IncrementalScorer(self, max_context)
 
 
 __all__ = ["EncodedEpisode", "ProgressEstimator", "TrajectoryFormat", "resolve_device", "window_starts"]

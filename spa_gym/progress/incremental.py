@@ -88,14 +88,16 @@ class IncrementalScorer:
         self._free, self._n_slots, self._keys, self._values = [], 0, [], []
 
     @torch.no_grad()
-    def add_steps(self, items: Sequence[tuple[Hashable, str, str]]) -> np.ndarray:
-        """Score one new step for each ``(key, action, observation)`` in one batched forward pass (two when
-        some episodes start or slide their window while others continue from their cache).
+    def add_steps(self, items: Sequence[tuple]) -> np.ndarray:
+        """Score one new step for each ``(key, action, observation[, action_valid])`` in one batched forward
+        pass (two when some episodes start or slide their window while others continue from their cache).
 
-        Returns the contributions in the order of ``items``. A key may appear once per call.
+        Returns the contributions in the order of ``items``. A key may appear once per call. The LM reads
+        validity from the observation text, so ``action_valid`` (used by the step-level estimator) is ignored.
         """
         if not items:
             return np.zeros(0, dtype=np.float32)
+        items = [tuple(item[:3]) for item in items]
         keys = [k for k, _, _ in items]
         if len(set(keys)) != len(keys):
             raise ValueError("a key appears twice in one add_steps call; add an episode's steps one call at a time")

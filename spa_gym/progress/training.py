@@ -1,8 +1,17 @@
 """Training a :class:`ProgressEstimator` with the SPA objective.
 
-For an episode with final reward ``R`` and predicted step contributions ``c_1..c_T``, the loss is
-``(sum_t c_t - R) ** 2``, averaged over a batch of episodes. Nothing tells the model which step earned
-the reward: it has to learn, across many episodes, which kinds of steps tend to precede success.
+For an episode with final reward ``R`` and predicted step contributions ``c_1..c_T`` (cumulative progress
+``P_t = c_1 + ... + c_t``), two objectives are offered (``EstimatorTrainingConfig.objective``):
+
+* ``"spa"``, the paper's: ``(P_T - R) ** 2``. Only the sum is constrained, so where the credit lands is
+  left to the model; on data where every success ends with a goal-completing step, "all credit on the
+  last step" meets it almost exactly (measured in benchmarks/RESULTS.md).
+* ``"value"``: ``mean_t (P_t - R) ** 2`` over every prefix, ``t = 1..T`` — a Monte-Carlo value target.
+  Its minimiser is ``P_t = E[R | steps 1..t]``: the chance that an episode in that position ends in
+  success, which rises as the agent gets closer to the goal. ``P_T`` is still fit to ``R``, so the
+  contributions still sum to the final reward; the other prefixes give the model a target at every step.
+
+Both are averaged over a batch of episodes. Nothing tells the model which step earned the reward.
 
 The loop reads top to bottom: shuffle, batch, loss, step; validate once per epoch; keep the best
 weights; stop when validation has not improved for ``patience`` epochs. With ``out_dir`` it writes
@@ -52,6 +61,8 @@ class EstimatorTrainingConfig:
     """AdamW weight decay."""
     max_grad_norm: float = 1.0
     """Gradient clipping norm (the SPA loss spikes on long failed episodes)."""
+    objective: str = "spa"
+    """``"spa"`` (the paper's sum loss) or ``"value"`` (every prefix regressed to the final reward)."""
     freeze_backbone: bool = False
     """Train the head only (a linear probe on the backbone's features)."""
     patience: int = 3
@@ -66,6 +77,9 @@ class EstimatorTrainingConfig:
     """Show a progress bar."""
 
 
+OBJECTIVES = ("spa", "value", "uniform_prefix")
+
+
 def spa_loss(contributions: Sequence[torch.Tensor], final_rewards: torch.Tensor) -> torch.Tensor:
     """Mean over episodes of ``(sum_t c_t - R) ** 2``.
 
@@ -76,9 +90,46 @@ def spa_loss(contributions: Sequence[torch.Tensor], final_rewards: torch.Tensor)
     return ((sums - final_rewards.to(sums)) ** 2).mean()
 
 
+def value_loss(contributions: Sequence[torch.Tensor], final_rewards: torch.Tensor) -> torch.Tensor:
+    """Mean over episodes of ``mean_t (P_t - R) ** 2``, ``P_t`` the cumulative sum of the contributions.
+
+    >>> round(value_loss([torch.tensor([0.5, 0.5]), torch.tensor([0.2])], torch.tensor([1.0, 0.0])).item(), 6)
+    0.0825
+    """
+    rewards = final_rewards.to(contributions[0])
+    return torch.stack([((c.cumsum(0) - r) ** 2).mean() for c, r in zip(contributions, rewards)]).mean()
+
+
+def uniform_prefix_loss(contributions: Sequence[torch.Tensor], final_rewards: torch.Tensor) -> torch.Tensor:
+    """Mean over episodes of ``mean_t (P_t - R * t / T) ** 2``: every prefix regressed to the share of the final
+    reward that the uniform split ``R / T`` per step would have paid by step ``t``.
+
+    >>> round(uniform_prefix_loss([torch.tensor([0.5, 0.5]), torch.tensor([0.2])], torch.tensor([1.0, 0.0])).item(), 6)
+    0.02
+    """
+    rewards = final_rewards.to(contributions[0])
+    losses = []
+    for c, r in zip(contributions, rewards):
+        t = torch.arange(1, len(c) + 1, dtype=c.dtype, device=c.device)
+        losses.append(((c.cumsum(0) - r * t / len(c)) ** 2).mean())
+    return torch.stack(losses).mean()
+
+
+def objective_loss(objective: str, contributions: Sequence[torch.Tensor], final_rewards: torch.Tensor) -> torch.Tensor:
+    """The loss of ``objective`` (one of :data:`OBJECTIVES`)."""
+    if objective == "spa":
+        return spa_loss(contributions, final_rewards)
+    if objective == "value":
+        return value_loss(contributions, final_rewards)
+    if objective == "uniform_prefix":
+        return uniform_prefix_loss(contributions, final_rewards)
+    raise ValueError(f"unknown objective {objective!r}; choose one of {OBJECTIVES}")
+
+
 @torch.no_grad()
-def evaluate_loss(estimator: ProgressEstimator, episodes: Sequence[Episode], batch_size: int = 16) -> float:
-    """SPA loss of ``estimator`` on ``episodes`` (no gradients)."""
+def evaluate_loss(estimator: ProgressEstimator, episodes: Sequence[Episode], batch_size: int = 16,
+                  objective: str = "spa") -> float:
+    """The ``objective``'s loss of ``estimator`` on ``episodes`` (no gradients)."""
     was_training = estimator.training
     estimator.eval()
     try:
@@ -86,7 +137,7 @@ def evaluate_loss(estimator: ProgressEstimator, episodes: Sequence[Episode], bat
         for i in range(0, len(episodes), batch_size):
             batch = episodes[i:i + batch_size]
             rewards = torch.tensor([ep.final_reward for ep in batch], dtype=torch.float32)
-            total += spa_loss(estimator.contributions(batch, batch_size), rewards).item() * len(batch)
+            total += objective_loss(objective, estimator.contributions(batch, batch_size), rewards).item() * len(batch)
         return total / len(episodes)
     finally:
         estimator.train(was_training)
@@ -120,6 +171,8 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
     cfg = config or EstimatorTrainingConfig()
     if cfg.epochs < 1 or cfg.batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {cfg.epochs} and {cfg.batch_size}")
+    if cfg.objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {cfg.objective!r}; choose one of {OBJECTIVES}")
     if not train_episodes:
         raise ValueError("train_episodes is empty: collect episodes first (spa_gym.progress.collect_episodes)")
     train = _usable(train_episodes, "train_episodes")
@@ -163,7 +216,7 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
         for b in bar:
             batch = [train[i] for i in order[b * cfg.batch_size:(b + 1) * cfg.batch_size]]
             rewards = torch.tensor([ep.final_reward for ep in batch], dtype=torch.float32)
-            loss = spa_loss(estimator.contributions(batch, cfg.batch_size), rewards)
+            loss = objective_loss(cfg.objective, estimator.contributions(batch, cfg.batch_size), rewards)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for g in groups for p in g["params"]], cfg.max_grad_norm)
@@ -174,7 +227,7 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
 
         # ---- validation, best weights, early stopping
         if valid:
-            v = evaluate_loss(estimator, valid, cfg.eval_batch_size)
+            v = evaluate_loss(estimator, valid, cfg.eval_batch_size, cfg.objective)
             history["valid_loss"].append(v)
             if v < history["best_valid_loss"] - cfg.min_delta:
                 history["best_valid_loss"], history["best_epoch"] = v, epoch
@@ -199,4 +252,5 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
     return history
 
 
-__all__ = ["EstimatorTrainingConfig", "evaluate_loss", "spa_loss", "train_estimator"]
+__all__ = ["OBJECTIVES", "EstimatorTrainingConfig", "evaluate_loss", "objective_loss", "spa_loss", "train_estimator",
+           "value_loss"]
