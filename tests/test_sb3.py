@@ -314,7 +314,7 @@ def test_spa_reward_composes_with_the_sb3_adapters():
     from spa_gym.wrappers.sb3 import MaskableCandidateScoringPolicy
 
     estimator = ProgressEstimator.default(size="tiny", seed=0, device="cpu")
-    env = make_sb3_env(SPAReward(DoorsEnv(), estimator, alpha=1.0, beta=0.5), max_actions=6,
+    env = make_sb3_env(SPAReward(DoorsEnv(), estimator, alpha=1.0, beta=0.5, form="per_step"), max_actions=6,
                        encoder=HashedNgramEncoder(dim=32))
     _sb3_check(env)
     _, info = env.reset(options={"task_id": _task_with_doors(2)})

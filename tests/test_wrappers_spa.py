@@ -41,7 +41,8 @@ def _play(env, policy, seed):
 
 @pytest.mark.parametrize("add_final_reward", [False, True])
 def test_spa_reward_online_equals_offline(estimator, add_final_reward):
-    env = SPAReward(CountingEnv(max_steps=8), estimator, alpha=2.0, beta=0.5, add_final_reward=add_final_reward)
+    env = SPAReward(CountingEnv(max_steps=8), estimator, alpha=2.0, beta=0.5, form="per_step",
+                    add_final_reward=add_final_reward)
     policy = RandomPolicy(seed=0, invalid_prob=0.3)
     for seed in range(3):  # several episodes through one wrapper: reset must restart the scorer
         ep, out = _play(env, policy, seed)
@@ -77,7 +78,7 @@ def test_grounding_reward():
 def test_vector_wrapper_matches_single_env_scoring(estimator, mode, monkeypatch):
     n = 3
     envs = gym.vector.SyncVectorEnv([lambda: CountingEnv(max_steps=5) for _ in range(n)], autoreset_mode=mode)
-    venv = SPARewardVector(envs, estimator, alpha=1.0, beta=0.5)
+    venv = SPARewardVector(envs, estimator, alpha=1.0, beta=0.5, form="per_step")
     calls = []
     original = venv.scorer.add_steps
     monkeypatch.setattr(venv.scorer, "add_steps", lambda items: calls.append(len(items)) or original(items))

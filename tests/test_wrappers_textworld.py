@@ -38,7 +38,7 @@ def test_adapter_keeps_the_gymnasium_contract(gamefile):
 
 
 def test_expert_wins_and_spa_rewards_match_offline_scoring(gamefile, estimator):
-    env = SPAReward(TextWorldEnv(gamefile, max_steps=15, expert=True), estimator, alpha=1.0, beta=0.5)
+    env = SPAReward(TextWorldEnv(gamefile, max_steps=15, expert=True), estimator, alpha=1.0, beta=0.5, form="per_step")
     [ep] = collect_episodes(env, NoisyExpertPolicy(0.0), 1, seed=0, progress=False)
     assert ep.won and ep.final_reward >= 1 and all(s.action_valid for s in ep.steps)
     # Replay it to read the wrapper's rewards, and compare with full re-encoding of the same episode.
