@@ -1,26 +1,35 @@
-"""How good is a trained progress estimator? Train it on ALFWorld trajectories, judge it on held-out ones.
+"""How well does a trained progress estimator measure progress? Train on one env's train split, judge on its test split.
 
-Data: noisy-expert trajectories (the expert's command, replaced by a random admissible one with
-probability epsilon, epsilon drawn per episode from --epsilons) on ALFWorld's train split for training,
-its valid split for early stopping and its test split for the numbers below.
+Data (``--recipe mixed``, the default: :func:`spa_gym.progress.recipes.mixed_outcome_episodes`): every task
+played several times by the noisy expert at different noise levels, each episode with its own step cap, so
+tasks have both outcomes and failures end at every length. ``--recipe capped`` is the old recipe kept for
+comparison: one episode per random task, epsilon drawn per episode, every episode capped at ``--max-steps``.
 
-True progress after step t is ``1 - d_t / d_0``, where ``d_t`` is the number of steps the expert still
-needs from the state after step t (measured by snapshotting the env with ``get_state``, rolling the
-expert forward in a second env, and counting). Reported on the test episodes:
+True progress after step t is ``1 - d_t / d_0``, ``d_t`` the number of steps the env's expert still needs from
+the state after step t (:func:`spa_gym.progress.true_progress.expert_distance`, through ``get_state`` /
+``set_state``). Reported on the held-out test episodes:
 
-* Spearman correlation between the estimator's cumulative progress ``sum_{k<=t} c_k`` and true progress,
-  pooled over every step of every episode, and the mean of the per-episode correlations;
-* AUC of ranking successful above failed episodes by their predicted total ``sum_t c_t``.
+* ``spearman_per_episode``: mean over episodes of Spearman(cumulative predicted progress, true progress);
+  episodes of < 3 steps or with constant true progress are skipped (no ranking to recover), a constant
+  prediction counts as 0;
+* ``spearman_pooled``: the same correlation pooled over every step of every episode;
+* ``auc``: successful episodes ranked above failed ones by the predicted total;
+* ``last_step_credit_share``: mean share of an episode's absolute credit on its last step (the shortcut
+  "all credit on the goal-completing step" scores 1.0);
+* ``mse_total``: mean squared error of the predicted total against the final reward.
 
-    python benchmarks/progress_quality.py                   # small model, CPU
-    python benchmarks/progress_quality.py --size tiny --train-episodes 200 --epochs 4   # a quick run
+    python benchmarks/progress_quality.py --env SPA-ALFWorld-v0 --quick --json runs/pq/alfworld.json
+    python benchmarks/progress_quality.py --env SPA-VirtualHome-v0 --quick
+    python benchmarks/progress_quality.py --env SPA-ALFWorld-v0 --quick --estimator tiny --objective spa   # the LM
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -28,64 +37,46 @@ import torch
 from scipy.stats import rankdata, spearmanr
 
 import spa_gym  # noqa: F401  (registers the envs)
-from spa_gym.progress.episodes import Episode, NoisyExpertPolicy, Step, read_jsonl, write_jsonl
+from spa_gym.progress.episodes import Episode, NoisyExpertPolicy, Step
 from spa_gym.progress.estimator import ProgressEstimator
+from spa_gym.progress.recipes import mixed_outcome_episodes
 from spa_gym.progress.training import EstimatorTrainingConfig, train_estimator
+from spa_gym.progress.true_progress import expert_distance
 
-ENV_ID = "SPA-ALFWorld-v0"
-
-
-def expert_distance(oracle: gym.Env, state: dict, expert_action: str | None, limit: int = 200) -> int:
-    """Steps the expert needs to win from ``state`` (``limit`` when it cannot)."""
-    if expert_action is None:  # the expert sees no way to win from here
-        return limit
-    oracle.unwrapped.set_state(state)
-    action, steps = expert_action, 0
-    while action is not None and steps < limit:
-        _, _, terminated, truncated, info = oracle.step(action)
-        steps += 1
-        if info["won"]:
-            return steps
-        if terminated or truncated:
-            break
-        action = info.get("expert_action")
-    return limit
+DISTANCE_CAP = 200
 
 
-def play(env: gym.Env, oracle: gym.Env, policy: NoisyExpertPolicy, split: str, task_id: int,
-         seed: int, max_steps: int) -> tuple[Episode, list[int]]:
-    """One episode and the expert distance before it and after each of its steps."""
-    obs, info = env.reset(seed=seed, options={"split": split, "task_id": task_id})
-    ep = Episode(info["task"], obs, env_id=ENV_ID, split=split, task_id=task_id)
-    dist = [expert_distance(oracle, env.unwrapped.get_state(), info["expert_action"])]
-    done = False
-    while not done and len(ep.steps) < max_steps:  # our own step limit: the env's would hide the expert
-        action = policy(obs, info)
-        obs, reward, terminated, truncated, info = env.step(action)
-        ep.steps.append(Step(action, obs, bool(info["action_valid"]), float(reward)))
-        ep.final_reward += float(reward)
-        done = terminated or truncated
-        dist.append(0 if info["won"] else expert_distance(oracle, env.unwrapped.get_state(),
-                                                          info.get("expert_action")))
-    ep.won = bool(info["won"])
-    return ep, dist
+def distances_along(env: gym.Env, episode: Episode, seed: int) -> list[int]:
+    """Replay ``episode`` (same seed and task) and return the expert distance before and after each step."""
+    env.reset(seed=seed, options={"split": episode.split, "task_id": episode.task_id})
+    out = [_distance(env)]
+    for step in episode.steps:
+        env.step(step.action)
+        out.append(_distance(env))
+    return out
 
 
-def collect(split: str, n: int, epsilons: list[float], max_steps: int, seed: int) -> tuple[list[Episode], list]:
-    from tqdm.auto import tqdm
+def _distance(env: gym.Env) -> int:
+    d = expert_distance(env, limit=DISTANCE_CAP)
+    return DISTANCE_CAP if d is None else d
 
-    env = gym.make(ENV_ID, expert=True, max_steps=100_000)
-    oracle = gym.make(ENV_ID, expert=True, max_steps=100_000)
-    oracle.reset(seed=0)
+
+def collect(env: gym.Env, split: str, n_tasks: int, per_task: int, args: argparse.Namespace,
+            seed: int) -> list[Episode]:
     size = env.unwrapped.task_set.size(split)
     rng = np.random.default_rng(seed)
-    episodes, distances = [], []
-    for i in tqdm(range(n), desc=f"collecting {split}", unit="ep"):
-        policy = NoisyExpertPolicy(float(rng.choice(epsilons)), seed=seed + i)
-        ep, dist = play(env, oracle, policy, split, int(rng.integers(size)), seed + i, max_steps)
-        episodes.append(ep)
-        distances.append(dist)
-    return episodes, distances
+    tasks = rng.choice(size, size=min(n_tasks, size), replace=False).tolist()
+    if args.recipe == "mixed":
+        return mixed_outcome_episodes(env, tasks, split=split, per_task=per_task, epsilons=args.epsilons,
+                                      min_steps=args.min_steps, max_steps=args.max_steps, seed=seed)
+    from spa_gym.progress.episodes import play_episode
+
+    episodes = []
+    for i in range(n_tasks * per_task):
+        policy = NoisyExpertPolicy(float(rng.choice(args.epsilons)), seed=seed + i)
+        episodes.append(play_episode(env, policy, seed=seed + i, max_steps=args.max_steps,
+                                     options={"split": split, "task_id": int(rng.integers(size))}))
+    return episodes
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -97,78 +88,102 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float:
     return float((ranks[labels].sum() - pos * (pos + 1) / 2) / (pos * neg))
 
 
-def evaluate(est: ProgressEstimator, episodes: list[Episode], distances: list[list[int]]) -> dict[str, float]:
-    scores = est.score_episodes(episodes, batch_size=16)
-    pred, true, per_episode = [], [], []
+def quality(scores: list[np.ndarray], episodes: list[Episode], distances: list[list[int]]) -> dict[str, float]:
+    """The metrics of the module docstring."""
+    pred, true, per_episode, last_share = [], [], [], []
     for c, dist in zip(scores, distances):
-        d0 = max(dist[0], 1)
-        progress = 1.0 - np.array(dist[1:], dtype=float) / d0
+        progress = 1.0 - np.array(dist[1:], dtype=float) / max(dist[0], 1)
         cumulative = np.cumsum(c)
         pred.extend(cumulative)
         true.extend(progress)
-        if len(c) > 2 and np.ptp(progress) > 0 and np.ptp(cumulative) > 0:
-            per_episode.append(spearmanr(cumulative, progress).statistic)
+        if len(c) > 2 and np.ptp(progress) > 0:  # constant true progress: no ranking to recover
+            per_episode.append(float(spearmanr(cumulative, progress).statistic) if np.ptp(cumulative) > 0 else 0.0)
+        if len(c) and np.abs(c).sum() > 0:
+            last_share.append(abs(c[-1]) / np.abs(c).sum())
     won = np.array([ep.won for ep in episodes])
     totals = np.array([c.sum() for c in scores])
-    return {"spearman_pooled": float(spearmanr(pred, true).statistic),
-            "spearman_per_episode_mean": float(np.mean(per_episode)) if per_episode else float("nan"),
-            "auc_success_vs_failure": auc(totals, won),
-            "mse_total_vs_reward": float(np.mean((totals - np.array([ep.final_reward for ep in episodes])) ** 2)),
-            "success_rate": float(won.mean()), "episodes": len(episodes), "steps": len(pred)}
+    return {"spearman_per_episode": float(np.mean(per_episode)) if per_episode else float("nan"),
+            "spearman_pooled": float(spearmanr(pred, true).statistic),
+            "auc": auc(totals, won),
+            "last_step_credit_share": float(np.mean(last_share)) if last_share else float("nan"),
+            "mse_total": float(np.mean((totals - np.array([ep.final_reward for ep in episodes])) ** 2)),
+            "test_success_rate": float(won.mean()), "test_episodes": len(episodes), "test_steps": len(pred),
+            "episodes_ranked": len(per_episode)}
 
 
-def main() -> None:
+def main() -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", default="small", choices=["tiny", "small"])
-    parser.add_argument("--model", help="a local HF causal-LM folder instead of the small model")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--train-episodes", type=int, default=600)
-    parser.add_argument("--valid-episodes", type=int, default=60)
-    parser.add_argument("--test-episodes", type=int, default=150)
-    parser.add_argument("--epsilons", type=float, nargs="+", default=[0.2, 0.5, 0.8, 1.0])
+    parser.add_argument("--env", default="SPA-ALFWorld-v0")
+    parser.add_argument("--quick", action="store_true", help="the CI-sized configuration (<= 10 min on 2 cores)")
+    parser.add_argument("--estimator", default="steps", help="steps (default, CPU), tiny or small (the causal LM)")
+    parser.add_argument("--model", help="a local HF causal-LM folder as the LM estimator's backbone")
+    parser.add_argument("--objective", default="value", choices=["spa", "value"])
+    parser.add_argument("--recipe", default="mixed", choices=["mixed", "capped"])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--train-tasks", type=int, default=400)
+    parser.add_argument("--per-task", type=int, default=4)
+    parser.add_argument("--valid-tasks", type=int, default=40)
+    parser.add_argument("--test-tasks", type=int, default=100)
+    parser.add_argument("--epsilons", type=float, nargs="+", default=[0.1, 0.4, 0.7, 1.0])
+    parser.add_argument("--min-steps", type=int, default=4)
     parser.add_argument("--max-steps", type=int, default=30)
-    parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--lr", type=float, default=3e-4)
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    parser.add_argument("--epochs", type=int, default=0, help="0: 40 for steps, 8 for an LM")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=0.0, help="0: 1e-3 for steps, 3e-4 for an LM")
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="runs/progress_quality")
+    parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    out = Path(args.out)
+    if args.quick:
+        args.train_tasks, args.valid_tasks, args.test_tasks = min(args.train_tasks, 200), 20, 40
+    lm = args.model is not None or args.estimator != "steps"
+    args.epochs = args.epochs or (8 if lm else 40)
+    args.lr = args.lr or (3e-4 if lm else 1e-3)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
 
-    data = {}
-    for split, n, offset in (("train", args.train_episodes, 0), ("valid", args.valid_episodes, 10**6),
-                             ("test", args.test_episodes, 2 * 10**6)):
-        path = out / f"{split}-{n}-{args.max_steps}-{args.seed}.jsonl"
-        dist_path = path.with_suffix(".dist.npy")
-        if path.is_file() and dist_path.is_file():
-            data[split] = (read_jsonl(path), list(np.load(dist_path, allow_pickle=True)))
-        else:
-            eps, dist = collect(split, n, args.epsilons, args.max_steps, args.seed + offset)
-            write_jsonl(path, eps)
-            np.save(dist_path, np.array(dist, dtype=object), allow_pickle=True)
-            data[split] = (eps, dist)
-        eps = data[split][0]
-        print(f"{split}: {len(eps)} episodes, success rate {np.mean([e.won for e in eps]):.2f}, "
+    # ---- 1. data: train / valid / test splits, true progress on test
+    started = time.perf_counter()
+    env = gym.make(args.env, expert=True, max_steps=10_000)  # the recipe's own caps end episodes
+    data = {split: collect(env, split, n, args.per_task, args, args.seed + offset)
+            for split, n, offset in (("train", args.train_tasks, 0), ("valid", args.valid_tasks, 10**6),
+                                     ("test", args.test_tasks, 2 * 10**6))}
+    test_seeds = _episode_seeds(args, 2 * 10**6, len(data["test"]))
+    distances = [distances_along(env, ep, s) for ep, s in zip(data["test"], test_seeds)]
+    collect_seconds = time.perf_counter() - started
+    for split, eps in data.items():
+        print(f"{split}: {len(eps)} episodes, {np.mean([e.won for e in eps]):.0%} won, "
               f"mean length {np.mean([len(e) for e in eps]):.1f}")
 
+    # ---- 2. the estimator, untrained and trained
     est = (ProgressEstimator.from_pretrained(args.model, args.device, seed=args.seed) if args.model
-           else ProgressEstimator.default(seed=args.seed, size=args.size, device=args.device))
-    before = evaluate(est, *data["test"])
-    start = time.perf_counter()
+           else ProgressEstimator.default(seed=args.seed, size=args.estimator, device=args.device))
+    before = quality(est.score_episodes(data["test"]), data["test"], distances)
+    started = time.perf_counter()
     cfg = EstimatorTrainingConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
-                                  seed=args.seed, patience=3)
-    history = train_estimator(est, data["train"][0], data["valid"][0], cfg, out_dir=out / f"estimator-{args.size}")
-    minutes = (time.perf_counter() - start) / 60
-    after = evaluate(est, *data["test"])
-    print(f"\ntraining: {history['epochs_run']} epochs in {minutes:.1f} min, best valid loss "
-          f"{history['best_valid_loss']:.4f} (epoch {history['best_epoch'] + 1})")
+                                  objective=args.objective, seed=args.seed, patience=5, progress=False)
+    history = train_estimator(est, data["train"], data["valid"], cfg)
+    seconds = time.perf_counter() - started
+    after = quality(est.score_episodes(data["test"]), data["test"], distances)
+
+    result = {"env": args.env, **after, "seconds": seconds, "collect_seconds": collect_seconds,
+              "estimator": args.model or args.estimator, "objective": args.objective, "recipe": args.recipe,
+              "epochs_run": history["epochs_run"], "best_epoch": history["best_epoch"] + 1,
+              "untrained": before, "train_episodes": len(data["train"]), "quick": args.quick}
+    print(f"\n{args.env}: {args.model or args.estimator} estimator, objective {args.objective}, recipe "
+          f"{args.recipe}; trained {history['epochs_run']} epochs in {seconds:.0f}s (best epoch {result['best_epoch']})")
     print("| held-out test episodes | untrained | trained |\n|---|---:|---:|")
-    for key in after:
-        fmt = (lambda v: f"{v:.3f}") if isinstance(after[key], float) else str
-        print(f"| {key} | {fmt(before[key])} | {fmt(after[key])} |")
+    for key in ("spearman_per_episode", "spearman_pooled", "auc", "last_step_credit_share", "mse_total"):
+        print(f"| {key} | {before[key]:.3f} | {after[key]:.3f} |")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def _episode_seeds(args: argparse.Namespace, seed: int, n: int) -> list[int]:
+    """The reset seeds :func:`collect` used (episode ``i`` resets with ``seed + i`` in both recipes)."""
+    return [seed + i for i in range(n)]
 
 
 if __name__ == "__main__":
