@@ -5,15 +5,15 @@ One wrapper, one purpose; each works on any Gymnasium env with string observatio
 
 from spa_gym.wrappers.grounding import GroundingReward
 from spa_gym.wrappers.oracle_progress import OracleProgressReward
-from spa_gym.wrappers.redistribution import MODES, redistribute, redistribute_batch
-from spa_gym.wrappers.spa_reward import SPAReward, SPARewardVector
+from spa_gym.wrappers.redistribution import MODES, potential_rewards, redistribute, redistribute_batch
+from spa_gym.wrappers.spa_reward import FORMS, SPAReward, SPARewardVector
 from spa_gym.wrappers.textworld_adapter import TextWorldEnv, make_textworld_game
 # stable-baselines3 adapters (the SB3 policy classes live in spa_gym.wrappers.sb3, imported lazily)
 from spa_gym.wrappers.admissible_actions import AdmissibleActionSpace, search_with_task
 from spa_gym.wrappers.sb3 import CandidateScoringExtractor, make_sb3_env
 from spa_gym.wrappers.text_features import HashedNgramEncoder, SentenceEmbeddingEncoder, TextFeatureObservation
 
-__all__ = ["MODES", "GroundingReward", "SPAReward", "SPARewardVector", "TextWorldEnv", "make_textworld_game",
-           "OracleProgressReward", "redistribute", "redistribute_batch",
+__all__ = ["FORMS", "MODES", "GroundingReward", "SPAReward", "SPARewardVector", "TextWorldEnv", "make_textworld_game",
+           "OracleProgressReward", "potential_rewards", "redistribute", "redistribute_batch",
            "AdmissibleActionSpace", "CandidateScoringExtractor", "HashedNgramEncoder", "SentenceEmbeddingEncoder",
            "TextFeatureObservation", "make_sb3_env", "search_with_task"]
