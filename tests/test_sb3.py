@@ -331,3 +331,85 @@ def test_spa_reward_composes_with_the_sb3_adapters():
     assert np.allclose(rewards, expected, atol=1e-4)
     MaskablePPO(MaskableCandidateScoringPolicy, env, n_steps=32, batch_size=16, n_epochs=1, seed=0,
                 policy_kwargs={"features_extractor_kwargs": {"hidden_dim": 16}}).learn(64)
+
+
+# ---------------------------------------------------------------------------------------------- uniform split
+def test_uniform_split_spreads_each_finished_episode_and_carries_running_ones():
+    from spa_gym.wrappers.sb3 import uniform_split
+
+    lengths, returns = np.zeros(2, int), np.zeros(2)
+    # env 0: a 3-step win, then an episode still running; env 1: one episode running through the rollout
+    raw = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [0.0, 0.0]])
+    starts = np.array([[1.0, 1.0], [0.0, 0.0], [0.0, 0.0], [1.0, 0.0]])
+    rewards, finished = uniform_split(raw, starts, np.array([False, False]), lengths, returns)
+    np.testing.assert_allclose(rewards[:, 0], [1 / 3, 1 / 3, 1 / 3, 0.0])
+    assert finished[:, 0].tolist() == [True, True, True, False] and not finished[:, 1].any()
+    assert lengths.tolist() == [1, 4]
+    # next rollout: env 1's episode wins after 2 more steps, so T = 6 counts the 4 steps of the last rollout
+    raw = np.array([[0.0, 0.0], [0.0, 1.0]])
+    rewards, finished = uniform_split(raw, np.zeros((2, 2)), np.array([True, True]), lengths, returns)
+    np.testing.assert_allclose(rewards[:, 1], [1 / 6, 1 / 6])
+    np.testing.assert_allclose(rewards[:, 0], [0.0, 0.0])  # env 0: a 3-step loss
+    assert finished.all() and lengths.tolist() == [0, 0] and returns.tolist() == [0.0, 0.0]
+
+
+def test_uniform_reward_callback_trains_on_the_rewritten_rewards():
+    """Inside MaskablePPO: finished episodes' rewards become R / T (truncation bootstrap kept) and the
+    advantages are the GAE of those rewards, not of the env's."""
+    from sb3_contrib import MaskablePPO
+    from stable_baselines3.common.callbacks import BaseCallback
+    from stable_baselines3.common.monitor import Monitor
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
+    from spa_gym.wrappers.sb3 import MaskableCandidateScoringPolicy, UniformRewardCallback
+
+    class Inspect(BaseCallback):
+        def __init__(self):
+            super().__init__()
+            self.checked = 0
+
+        def _on_rollout_start(self):
+            self.raw, self.truncated = [], []
+
+        def _on_step(self):
+            self.raw.append(np.array(self.locals["rewards"], copy=True))
+            self.truncated.append([bool(d and i.get("TimeLimit.truncated")) for d, i in
+                                   zip(self.locals["dones"], self.locals["infos"])])
+            return True
+
+        def _on_rollout_end(self):
+            buffer, gamma, lam = self.model.rollout_buffer, self.model.gamma, self.model.gae_lambda
+            raw, starts = np.stack(self.raw), buffer.episode_starts
+            dones = np.concatenate([starts[1:], np.asarray(self.model._last_episode_starts, np.float32)[None]]) > 0.5
+            for env in range(raw.shape[1]):
+                ends = np.flatnonzero(dones[:, env])
+                for first, last in zip(ends[:-1] + 1, ends[1:]):  # whole episodes inside the rollout
+                    if not starts[first, env]:
+                        continue
+                    share = raw[first:last + 1, env].sum() / (last + 1 - first)
+                    expected = np.full(last + 1 - first, share)
+                    if self.truncated[last][env]:
+                        expected[-1] = buffer.rewards[last, env]  # R / T plus SB3's bootstrap, checked below
+                        assert buffer.rewards[last, env] != pytest.approx(0.0)
+                    np.testing.assert_allclose(buffer.rewards[first:last + 1, env], expected, rtol=1e-5)
+                    self.checked += 1
+            # GAE of the buffer's (rewritten) rewards, computed here independently
+            with torch.no_grad():
+                from stable_baselines3.common.utils import obs_as_tensor
+                last_values = self.model.policy.predict_values(
+                    obs_as_tensor(self.model._last_obs, self.model.device)).numpy().flatten()
+            advantages, gae = np.zeros_like(buffer.rewards), 0.0
+            for t in reversed(range(buffer.buffer_size)):
+                next_values = last_values if t == buffer.buffer_size - 1 else buffer.values[t + 1]
+                live = 1.0 - dones[t]
+                gae = buffer.rewards[t] + gamma * next_values * live - buffer.values[t] + gamma * lam * live * gae
+                advantages[t] = gae
+            np.testing.assert_allclose(buffer.advantages, advantages, rtol=1e-4, atol=1e-5)
+
+    envs = DummyVecEnv([lambda: Monitor(make_sb3_env(DoorsEnv(), max_actions=6, encoder=HashedNgramEncoder(dim=32)))
+                        for _ in range(2)])
+    model = MaskablePPO(MaskableCandidateScoringPolicy, envs, n_steps=32, batch_size=32, n_epochs=1, seed=0,
+                        policy_kwargs={"features_extractor_kwargs": {"hidden_dim": 16}})
+    inspect = Inspect()
+    model.learn(128, callback=[UniformRewardCallback(), inspect])
+    assert inspect.checked > 10

@@ -18,6 +18,11 @@ to K fixed slots (the commands in a slot change from step to step)::
 ``CandidateScoringPolicy`` is the same for plain ``stable_baselines3.PPO`` (and ``A2C``). The policy classes
 need the ``sb3`` extra (``pip install "spa-gym[sb3]"``) and are imported lazily, so this module imports
 without it; the extractor only needs torch.
+
+``UniformRewardCallback`` gives PPO (and MaskablePPO) the uniform split ``R / T`` of each episode's return over
+its ``T`` steps, which no env wrapper can do online (the step rewards depend on how the episode ends)::
+
+    model.learn(20_000, callback=UniformRewardCallback())
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import math
 from typing import Any, Callable, Sequence
 
 import gymnasium as gym
+import numpy as np
 import torch
 from gymnasium import spaces
 from torch import nn
@@ -169,6 +175,95 @@ class _CandidateScoringMixin:
                                               **self.optimizer_kwargs)  # type: ignore[attr-defined]
 
 
+def uniform_split(raw_rewards: np.ndarray, episode_starts: np.ndarray, last_dones: np.ndarray,
+                  lengths: np.ndarray, returns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The uniform split ``R / T`` of every episode that ends inside one rollout of a vectorised env.
+
+    Arrays are laid out as SB3's ``RolloutBuffer`` keeps them, ``(n_steps, n_envs)``: ``raw_rewards`` are the
+    env's rewards, ``episode_starts[t]`` is 1 where the observation of step ``t`` begins an episode, and
+    ``last_dones`` are the dones of the rollout's last step. An episode that began in an earlier rollout counts
+    its earlier steps and reward through ``lengths`` and ``returns`` (per env: steps and summed reward of the
+    episode still running when the last rollout ended), which this function updates in place for the next
+    rollout. ``T`` is the whole episode's length and ``R`` its whole return.
+
+    Returns ``(rewards, finished)``: the steps of episodes that end in this rollout get ``R / T``
+    (``finished`` True); the steps of an episode still running keep their raw reward. Steps of a finished
+    episode that lay in an earlier rollout were already trained on and cannot be rewritten.
+
+    >>> raw = np.array([[0.0], [1.0], [0.0], [0.0]])       # one env: a 2-step win, then a running episode
+    >>> starts = np.array([[1.0], [0.0], [1.0], [0.0]])
+    >>> lengths, returns = np.zeros(1, int), np.zeros(1)
+    >>> rewards, finished = uniform_split(raw, starts, np.array([False]), lengths, returns)
+    >>> rewards[:, 0].tolist(), finished[:, 0].tolist(), lengths.tolist()
+    ([0.5, 0.5, 0.0, 0.0], [True, True, False, False], [2])
+    """
+    n_steps, n_envs = raw_rewards.shape
+    dones = np.concatenate([episode_starts[1:], np.asarray(last_dones, dtype=np.float32)[None]], axis=0) > 0.5
+    rewards = np.array(raw_rewards, dtype=np.float32, copy=True)
+    finished = np.zeros((n_steps, n_envs), dtype=bool)
+    for env in range(n_envs):
+        first = 0  # first step of the current episode inside this rollout
+        for step in range(n_steps):
+            lengths[env] += 1
+            returns[env] += raw_rewards[step, env]
+            if dones[step, env]:
+                rewards[first: step + 1, env] = returns[env] / lengths[env]
+                finished[first: step + 1, env] = True
+                lengths[env], returns[env], first = 0, 0.0, step + 1
+    return rewards, finished
+
+
+def _build_uniform_reward_callback() -> type:
+    from stable_baselines3.common.callbacks import BaseCallback
+    from stable_baselines3.common.utils import obs_as_tensor
+
+    class UniformRewardCallback(BaseCallback):
+        """Train on the uniform split ``R / T`` of each episode's return instead of the env's step rewards.
+
+        At the end of every rollout the rewards of the episodes that finished inside it are rewritten to
+        ``R / T`` (:func:`uniform_split`) and the returns and advantages are computed again, from the same last
+        values and dones as SB3's ``collect_rollouts`` uses. SB3's bootstrap for time-limit truncation (added
+        to the reward of a truncated step) is kept. The env's own rewards stay what ``Monitor`` logs.
+
+        Limits, because the split is not causal: an episode still running at a rollout's end keeps its raw
+        rewards in this rollout (0 in our envs, whose reward comes at the end), and its steps there are not
+        rewritten once it ends; choose ``n_steps`` well above the episode length.
+        """
+
+        def __init__(self, verbose: int = 0) -> None:
+            super().__init__(verbose)
+            self._raw: list[np.ndarray] = []
+            self._lengths: np.ndarray | None = None
+            self._returns: np.ndarray | None = None
+
+        def _on_rollout_start(self) -> None:
+            self._raw = []
+            if self._lengths is None:
+                self._lengths = np.zeros(self.training_env.num_envs, dtype=np.int64)
+                self._returns = np.zeros(self.training_env.num_envs, dtype=np.float64)
+
+        def _on_step(self) -> bool:
+            # on_step runs before SB3 adds the truncation bootstrap to the same array: these are the env's rewards.
+            self._raw.append(np.array(self.locals["rewards"], dtype=np.float32, copy=True))
+            return True
+
+        def _on_rollout_end(self) -> None:
+            buffer = self.model.rollout_buffer
+            if len(self._raw) != buffer.buffer_size:  # a rollout cut short by another callback
+                return
+            raw = np.stack(self._raw)
+            bootstrap = buffer.rewards - raw
+            dones = np.asarray(self.model._last_episode_starts, dtype=np.float32)  # the last step's dones
+            rewards, _ = uniform_split(raw, buffer.episode_starts, dones, self._lengths, self._returns)
+            buffer.rewards[:] = rewards + bootstrap
+            with torch.no_grad():
+                last_values = self.model.policy.predict_values(obs_as_tensor(self.model._last_obs, self.model.device))
+            buffer.compute_returns_and_advantage(last_values=last_values, dones=dones)
+
+    UniformRewardCallback.__module__ = __name__
+    return UniformRewardCallback
+
+
 _POLICY_BASES = {
     "CandidateScoringPolicy": ("stable_baselines3.common.policies", "ActorCriticPolicy"),
     "MaskableCandidateScoringPolicy": ("sb3_contrib.common.maskable.policies", "MaskableActorCriticPolicy"),
@@ -176,12 +271,20 @@ _POLICY_BASES = {
 
 
 def __getattr__(name: str) -> type:
-    """Build ``CandidateScoringPolicy`` (PPO, A2C) and ``MaskableCandidateScoringPolicy`` (MaskablePPO) on first use.
+    """Build ``CandidateScoringPolicy`` (PPO, A2C), ``MaskableCandidateScoringPolicy`` (MaskablePPO) and
+    ``UniformRewardCallback`` on first use.
 
     They subclass SB3 classes, so they exist only where SB3 is installed; building them lazily keeps this
     module importable without the ``sb3`` extra. Each is built once and stored as a module attribute, so
     pickling (``model.save``/``load``) finds it by name like any class.
     """
+    if name == "UniformRewardCallback":
+        try:
+            cls = _build_uniform_reward_callback()
+        except ImportError as error:
+            raise ImportError(f"{name} needs stable-baselines3: pip install 'spa-gym[sb3]'") from error
+        globals()[name] = cls
+        return cls
     if name not in _POLICY_BASES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
@@ -198,4 +301,5 @@ def __getattr__(name: str) -> type:
     return cls
 
 
-__all__ = ["CONTEXT_KEYS", "MASKED_LOGIT", "CandidateLogits", "CandidateScoringExtractor", "make_sb3_env"]
+__all__ = ["CONTEXT_KEYS", "MASKED_LOGIT", "CandidateLogits", "CandidateScoringExtractor", "make_sb3_env",
+           "uniform_split"]
