@@ -40,7 +40,7 @@ import spa_gym  # noqa: F401  (registers the envs)
 from spa_gym.progress.episodes import Episode, NoisyExpertPolicy, Step
 from spa_gym.progress.estimator import ProgressEstimator
 from spa_gym.progress.recipes import mixed_outcome_episodes
-from spa_gym.progress.training import EstimatorTrainingConfig, train_estimator
+from spa_gym.progress.training import OBJECTIVES, EstimatorTrainingConfig, train_estimator
 from spa_gym.progress.true_progress import expert_distance
 
 DISTANCE_CAP = 200
@@ -117,10 +117,10 @@ def main() -> dict[str, Any]:
     parser.add_argument("--quick", action="store_true", help="the CI-sized configuration (<= 10 min on 2 cores)")
     parser.add_argument("--estimator", default="steps", help="steps (default, CPU), tiny or small (the causal LM)")
     parser.add_argument("--model", help="a local HF causal-LM folder as the LM estimator's backbone")
-    parser.add_argument("--objective", default="value", choices=["spa", "value"])
+    parser.add_argument("--objective", default="uniform_prefix", choices=list(OBJECTIVES))
     parser.add_argument("--recipe", default="mixed", choices=["mixed", "capped"])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--train-tasks", type=int, default=400)
+    parser.add_argument("--train-tasks", type=int, default=1500)
     parser.add_argument("--per-task", type=int, default=4)
     parser.add_argument("--valid-tasks", type=int, default=40)
     parser.add_argument("--test-tasks", type=int, default=100)
@@ -129,16 +129,18 @@ def main() -> dict[str, Any]:
     parser.add_argument("--max-steps", type=int, default=30)
     parser.add_argument("--epochs", type=int, default=0, help="0: 40 for steps, 8 for an LM")
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=0.0, help="0: 1e-3 for steps, 3e-4 for an LM")
+    parser.add_argument("--lr", type=float, default=0.0, help="0: 3e-3 for steps, 3e-4 for an LM")
+    parser.add_argument("--weight-decay", type=float, default=-1.0, help="-1: 0.1 for steps, 0.01 for an LM")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
     if args.quick:
-        args.train_tasks, args.valid_tasks, args.test_tasks = min(args.train_tasks, 200), 20, 40
+        args.train_tasks, args.valid_tasks, args.test_tasks = min(args.train_tasks, 600), 60, 40
     lm = args.model is not None or args.estimator != "steps"
     args.epochs = args.epochs or (8 if lm else 40)
-    args.lr = args.lr or (3e-4 if lm else 1e-3)
+    args.lr = args.lr or (3e-4 if lm else 3e-3)
+    args.weight_decay = args.weight_decay if args.weight_decay >= 0 else (0.01 if lm else 0.1)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
 
@@ -161,7 +163,7 @@ def main() -> dict[str, Any]:
     before = quality(est.score_episodes(data["test"]), data["test"], distances)
     started = time.perf_counter()
     cfg = EstimatorTrainingConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
-                                  objective=args.objective, seed=args.seed, patience=5, progress=False)
+                                  weight_decay=args.weight_decay, objective=args.objective, seed=args.seed, patience=5, progress=False)
     history = train_estimator(est, data["train"], data["valid"], cfg)
     seconds = time.perf_counter() - started
     after = quality(est.score_episodes(data["test"]), data["test"], distances)

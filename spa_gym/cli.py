@@ -186,7 +186,8 @@ def fit_estimator(episodes: list[Path] = typer.Option(..., "--episodes", help="J
 @app.command()
 def train(env: str = ENV_OPT,
           model: str = typer.Option(..., "--model", help="HF model folder to start from (usually the SFT model)."),
-          reward: str = typer.Option("spa", "--reward", help="sparse, spa, grounding or uniform."),
+          reward: str = typer.Option("spa", "--reward",
+                                     help="sparse, spa (paper form), spa_potential, grounding or uniform."),
           estimator: Optional[Path] = typer.Option(None, "--estimator", help="Estimator folder (reward spa)."),
           out: Path = typer.Option(..., "--out", help="Run folder (checkpoints, history, final model)."),
           iterations: int = typer.Option(10, "--iterations"),
@@ -201,8 +202,8 @@ def train(env: str = ENV_OPT,
     config = PPOConfig(reward=reward, iterations=iterations, episodes_per_iteration=episodes_per_iteration,
                        learning_rate=lr, kl_coef=kl_coef, seed=seed)
     make_env(env).close()
-    if reward == "spa" and estimator is None:
-        raise ValueError("--reward spa needs --estimator DIR (train one with `spa-gym fit-estimator`)")
+    if reward in ("spa", "spa_potential") and estimator is None:
+        raise ValueError(f"--reward {reward} needs --estimator DIR (train one with `spa-gym fit-estimator`)")
     _quiet_transformers()
     policy = _policy(model, device, lora_r)
     est = None

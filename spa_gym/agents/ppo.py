@@ -5,8 +5,9 @@ One iteration:
 1. **Roll out** ``episodes_per_iteration`` training tasks with the current policy (temperature 1),
    keeping per reply token its log-prob and value.
 2. **Turn rewards.** Each episode's step rewards come from the chosen ``reward`` mode:
-   ``sparse`` (the env's own reward, on the last step), ``spa`` (alpha * estimator contribution +
-   beta * grounding), ``grounding`` or ``uniform`` — see ``spa_gym.wrappers.redistribution``.
+   ``sparse`` (the env's own reward, on the last step), ``spa`` (the paper's alpha * estimator
+   contribution + beta * grounding), ``spa_potential`` (the potential form, which cannot be farmed),
+   ``grounding`` or ``uniform`` — see ``spa_gym.wrappers.redistribution``.
 3. **Token rewards.** A turn's reward is placed on the last token of its reply; every reply token
    also pays ``kl_coef * (log pi - log pi_ref)``, the KL penalty to the frozen SFT reference.
 4. **GAE across the whole episode.** The reply tokens of all turns form one sequence. Inside a reply
@@ -35,7 +36,7 @@ from spa_gym.agents.rollout import Trajectory, run_episodes
 from spa_gym.core.files import atomic_path
 from spa_gym.progress.episodes import Episode
 
-REWARD_MODES = ("sparse", "spa", "grounding", "uniform")
+REWARD_MODES = ("sparse", "spa", "spa_potential", "grounding", "uniform")
 CHECKPOINT_FILE = "ppo_checkpoint.pt"
 
 
@@ -43,7 +44,7 @@ CHECKPOINT_FILE = "ppo_checkpoint.pt"
 class PPOConfig:
     """Hyper-parameters of :func:`train_ppo` (defaults suit the small CPU model on ALFWorld)."""
 
-    reward: str = "spa"  # turn reward: "sparse", "spa", "grounding" or "uniform"
+    reward: str = "spa"  # turn reward: "sparse", "spa", "spa_potential", "grounding" or "uniform"
     iterations: int = 10  # rollout + update rounds
     episodes_per_iteration: int = 16  # episodes collected per iteration
     n_envs: int = 16  # environments played at once (one generation batch)
@@ -87,8 +88,8 @@ def turn_rewards(episodes: Sequence[Episode], mode: str, estimator: Any = None, 
     >>> turn_rewards([ep], "sparse"), turn_rewards([ep], "grounding", beta=0.5)
     ([[0.0, 1.0]], [[0.5, 1.0]])
     """
-    if mode == "spa" and estimator is None:
-        raise ValueError("reward mode 'spa' needs a progress estimator (fit one first: spa-gym fit-estimator)")
+    if mode in ("spa", "spa_potential") and estimator is None:
+        raise ValueError(f"reward mode {mode!r} needs a progress estimator (fit one first: spa-gym fit-estimator)")
     from spa_gym.wrappers.redistribution import redistribute_batch
 
     # The estimator scores all episodes of the iteration in batches (its forward pass is the cost here).

@@ -132,6 +132,8 @@ class EncodedEpisode:
 class ProgressEstimator(nn.Module):
     """Backbone (a Hugging Face causal LM) + a scalar head read at the last token of each step.
 
+    ``training_defaults`` are the paper's: the SPA sum loss, learning rate 3e-4.
+
     Args:
         backbone: a ``transformers`` causal LM; only its base model (no LM head) runs.
         tokenizer: its tokenizer; its chat template lays out trajectories (see the module docstring).
@@ -140,6 +142,8 @@ class ProgressEstimator(nn.Module):
             capped at 4096 because long windows cost quadratic attention for little signal).
         seed: seeds the head's initial weights.
     """
+
+    training_defaults = {"objective": "spa", "learning_rate": 3e-4, "weight_decay": 0.01}
 
     def __init__(self, backbone: Any, tokenizer: Any, *, system_prompt: str = ESTIMATOR_SYSTEM_PROMPT,
                  max_context: int | None = None, seed: int = 0) -> None:

@@ -34,7 +34,7 @@ import copy
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,16 +53,18 @@ class EstimatorTrainingConfig:
     """Passes over the training episodes, at most."""
     batch_size: int = 8
     """Episodes per gradient step."""
-    learning_rate: float = 3e-4
-    """AdamW learning rate (backbone and head)."""
+    learning_rate: float | None = None
+    """AdamW learning rate (backbone and head); None: the estimator's ``training_defaults`` (3e-4 for the LM
+    estimator, 3e-3 for the step-level one)."""
     head_learning_rate: float | None = None
     """Learning rate of the scalar head; None uses 10 x ``learning_rate`` (a fresh head must move further)."""
-    weight_decay: float = 0.01
-    """AdamW weight decay."""
+    weight_decay: float | None = None
+    """AdamW weight decay; None: the estimator's ``training_defaults`` (0.01 LM, 0.1 step-level)."""
     max_grad_norm: float = 1.0
     """Gradient clipping norm (the SPA loss spikes on long failed episodes)."""
-    objective: str = "spa"
-    """``"spa"`` (the paper's sum loss) or ``"value"`` (every prefix regressed to the final reward)."""
+    objective: str | None = None
+    """One of :data:`OBJECTIVES`; None: the estimator's ``training_defaults`` (``"spa"``, the paper's, for the LM
+    estimator; ``"uniform_prefix"`` for the step-level one, chosen by benchmarks/progress_quality.py)."""
     freeze_backbone: bool = False
     """Train the head only (a linear probe on the backbone's features)."""
     patience: int = 3
@@ -158,6 +160,13 @@ def _save_checkpoint(path: Path, estimator: ProgressEstimator, optimizer: torch.
         torch.save({"model": estimator.state_dict(), "optimizer": optimizer.state_dict(), **state}, tmp)
 
 
+def resolve_config(estimator: Any, config: EstimatorTrainingConfig) -> EstimatorTrainingConfig:
+    """``config`` with its None fields filled from ``estimator.training_defaults``."""
+    defaults = dict(getattr(estimator, "training_defaults", {}))
+    fallback = {"objective": "spa", "learning_rate": 3e-4, "weight_decay": 0.01}
+    return replace(config, **{k: defaults.get(k, fallback[k]) for k in fallback if getattr(config, k) is None})
+
+
 def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episode],
                     valid_episodes: Sequence[Episode] | None = None,
                     config: EstimatorTrainingConfig | None = None,
@@ -168,7 +177,7 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
     validation episodes), ``best_epoch``, ``best_valid_loss``, ``stopped_early``, ``epochs_run``.
     With validation episodes the estimator ends with its best weights.
     """
-    cfg = config or EstimatorTrainingConfig()
+    cfg = resolve_config(estimator, config or EstimatorTrainingConfig())
     if cfg.epochs < 1 or cfg.batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {cfg.epochs} and {cfg.batch_size}")
     if cfg.objective not in OBJECTIVES:
