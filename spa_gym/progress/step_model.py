@@ -49,6 +49,7 @@ from torch import nn
 from spa_gym.core.devices import resolve_device
 from spa_gym.core.text_encoders import HashedNgramEncoder
 from spa_gym.progress.episodes import Episode
+from spa_gym.progress.estimator import ProgressEstimator
 
 FORMAT_NAME = "spa-gym-progress-estimator"
 FORMAT_VERSION = 1
@@ -193,22 +194,9 @@ class StepProgressEstimator(nn.Module):
         return self.contributions(episodes, batch_size)
 
     # ------------------------------------------------------------------ scoring (no gradients)
-    @torch.no_grad()
-    def score_episodes(self, episodes: Sequence[Episode], batch_size: int = 64,
-                       max_context: int | None = None) -> list[np.ndarray]:
-        """Per-step contributions of each episode."""
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        was_training = self.training
-        self.eval()
-        try:
-            return [c.float().cpu().numpy() for c in self.contributions(episodes, batch_size)]
-        finally:
-            self.train(was_training)
-
-    def score_steps(self, episode: Episode, max_context: int | None = None) -> np.ndarray:
-        """Per-step contributions ``c_1..c_T`` of one episode."""
-        return self.score_episodes([episode], 1)[0]
+    # The same for every estimator kind (eval mode, no gradients, numpy out): one definition, the LM estimator's.
+    score_episodes = ProgressEstimator.score_episodes
+    score_steps = ProgressEstimator.score_steps
 
     def progress(self, episode: Episode) -> np.ndarray:
         """Cumulative progress ``P_1..P_T`` of one episode."""
