@@ -5,6 +5,7 @@ One wrapper, one purpose; each works on any Gymnasium env with string observatio
 
 from spa_gym.wrappers.grounding import GroundingReward
 from spa_gym.wrappers.oracle_progress import OracleProgressReward
+from spa_gym.wrappers.record_episodes import RecordEpisodes
 from spa_gym.wrappers.redistribution import MODES, potential_rewards, redistribute, redistribute_batch
 from spa_gym.wrappers.spa_reward import FORMS, SPAReward, SPARewardVector
 from spa_gym.wrappers.textworld_adapter import TextWorldEnv, make_textworld_game
@@ -14,6 +15,6 @@ from spa_gym.wrappers.sb3 import CandidateScoringExtractor, make_sb3_env
 from spa_gym.wrappers.text_features import HashedNgramEncoder, SentenceEmbeddingEncoder, TextFeatureObservation
 
 __all__ = ["FORMS", "MODES", "GroundingReward", "SPAReward", "SPARewardVector", "TextWorldEnv", "make_textworld_game",
-           "OracleProgressReward", "potential_rewards", "redistribute", "redistribute_batch",
+           "OracleProgressReward", "RecordEpisodes", "potential_rewards", "redistribute", "redistribute_batch",
            "AdmissibleActionSpace", "CandidateScoringExtractor", "HashedNgramEncoder", "SentenceEmbeddingEncoder",
            "TextFeatureObservation", "make_sb3_env", "search_with_task"]
