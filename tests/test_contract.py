@@ -69,13 +69,17 @@ def test_former_crashers_are_answered(env_id):
             assert pickle.dumps(base.get_state()["world"]) == before, action
 
 
+@pytest.mark.filterwarnings("error:.*which its Text space lacks")
 @pytest.mark.parametrize("env_id", IDS)
 def test_expert_solves_a_test_task(env_id):
     env = make(env_id, expert=True)
     _, info = env.reset(seed=0, options={"split": "test", "task_id": 2})
     total, done = 0.0, False
     while not done:
-        _, reward, terminated, truncated, info = env.step(info["expert_action"])
+        obs, reward, terminated, truncated, info = env.step(info["expert_action"])
+        # every character shown or offered is in the spaces (TextEnv warns, never rewrites, otherwise)
+        assert env.observation_space.contains(obs)
+        assert all(env.action_space.contains(c) for c in info["admissible_commands"])
         total += reward
         done = terminated or truncated
     assert terminated and info["won"] and total > 0.99

@@ -8,7 +8,8 @@ import gymnasium as gym
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from spa_gym.core import INFO_KEYS, TaskSet, TextEnv, stable_seed, to_charset
+from spa_gym.core import CHARSET, INFO_KEYS, TaskSet, TextEnv, stable_seed, to_charset
+from spa_gym.core.text import charset_with, extra_characters
 
 
 class CountTo(TextEnv):
@@ -110,6 +111,37 @@ def test_step_before_reset_is_a_clear_error():
         CountTo().step("up")
 
 
-def test_observations_are_mapped_into_the_charset():
+class CafeCount(CountTo):
+    """CountTo whose data adds non-ASCII characters (and, once, forgets to declare one)."""
+
+    def _emitted_characters(self):
+        return "\u00e9\u203a"
+
+    def _start_episode(self, split, task_id):
+        return "Caf\u00e9 \u203a " + super()._start_episode(split, task_id)
+
+    def _execute(self, action):
+        if action == "undeclared":
+            return "\u4e2d\u2019", 0.0, False, False
+        return super()._execute(action)
+
+
+def test_spaces_hold_the_characters_the_data_adds_and_text_is_never_rewritten():
+    env = CafeCount()
+    space = env.observation_space
+    assert space.character_list[-2:] == ("\u00e9", "\u203a")
+    assert space.character_list[:len(CHARSET)] == tuple(CHARSET) and env.action_space.character_set == space.character_set
+    check_env(env, skip_render_check=True)
+    obs, _ = env.reset(seed=0)
+    assert obs.startswith("Caf\u00e9 \u203a Count to ") and space.contains(obs)
+    with pytest.warns(UserWarning, match="lacks"):
+        obs, *_ = env.step("undeclared")
+    assert obs == "\u4e2d\u2019"  # kept as it is, not turned into "??"
+    assert not CountTo().observation_space.contains("caf\u00e9")  # plain ASCII envs stay ASCII
+    assert extra_characters(["ab\u00e9", "\r\u00e9", "x\ty"]) == "\r\u00e9"
+
+
+def test_to_charset_is_only_a_lossy_fallback_for_foreign_text():
     assert to_charset("a\u2019b\u00e9") == "a'b?"
+    assert to_charset("a\u2019b\u00e9", frozenset(charset_with("\u00e9"))) == "a'b\u00e9"
     assert CountTo().observation_space.contains(to_charset("x\u4e2d\ny"))

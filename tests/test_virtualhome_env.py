@@ -285,3 +285,13 @@ def test_spa_jsonl_records_load_with_their_graphs(tmp_path):
     assert loaded.goal == task.goal and loaded.graph == task.graph and loaded.observation == task.observation
     world = World(loaded.initial_graph(), loaded.object_ids)
     assert loaded.goal.satisfied(run_plan(world, expert_plan(world, loaded.goal)).graph)
+
+
+def test_official_program_titles_keep_their_characters(tmp_path):
+    root = _dataset(tmp_path, task_ids=(0,))
+    program = next((root / "executable_programs").rglob("*.txt"))
+    program.write_text("Caf\u00e9 break \u2013 tea\nMake a caf\u00e9-style tea.\n\n\n[Walk] <kitchen> (1.1)\n")
+    env = VirtualHomeEnv(split="test", data_dir=root)
+    assert {"\u00e9", "\u2013"} <= env.observation_space.character_set
+    obs, _ = env.reset(options={"task_id": 0})
+    assert "Caf\u00e9 break \u2013 tea(Make a caf\u00e9-style tea.)" in obs and env.observation_space.contains(obs)

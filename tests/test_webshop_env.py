@@ -223,6 +223,23 @@ def test_catalogue_is_printable_ascii_and_scales():
     assert cat.index_of("B0NOTREAL!") is None and Catalogue(10, 0).index_of(cat.product(999_999).asin) is None
 
 
+def test_category_path_separator_comes_through_unchanged_and_is_in_the_spaces(cache):
+    env = WebShopEnv(num_products=300, cache_dir=cache, show_attrs=True, expert=True)
+    assert env.source.characters() == "\u203a"  # all the generator adds to printable ASCII
+    assert "\u203a" in env.observation_space.character_set and "\u203a" in env.action_space.character_set
+    check_env(env, skip_render_check=True)
+    obs, info = env.reset(options={"split": "test", "task_id": 0})
+    while env._world["page"].page != "item":
+        obs, *_, info = env.step(info["expert_action"])
+    obs, *_ = env.step("click[attributes]")
+    assert obs.endswith(" [SEP] " + env.goal.product_category) and " \u203a " in obs
+    assert env.observation_space.contains(obs)
+    # sampled observations are sane: printable ASCII, newline, tab and the separator, nothing else
+    sample = env.observation_space.sample(mask=(200, None))
+    assert len(sample) == 200 and set(sample) <= set(env.observation_space.characters)
+    assert len(env.observation_space.character_set) == 98
+
+
 def test_debug_back_doors_only_with_the_option(cache):
     env = WebShopEnv(num_products=300, cache_dir=cache, back_doors=True)
     env.reset(options={"split": "test", "task_id": 0})

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 
 import pytest
+from gymnasium.utils.env_checker import check_env
 
 from spa_gym.envs.webshop import WebShopEnv, official
 from spa_gym.envs.webshop.official import OfficialData, iter_json, parse_pricing
@@ -141,3 +143,35 @@ def test_back_door_lookups_on_official_data(store):
         assert store.indices_where(field, value) == tuple(i for i, p in enumerate(products)
                                                           if getattr(p, field) == value)
     assert store.indices_where("query", "no such query") == ()
+
+
+def test_non_ascii_text_comes_through_unchanged_and_is_in_the_spaces(tmp_path):
+    title = "Caf\u00e9 Cr\u00e8me Br\u00fbl\u00e9e Lotion \u2013 8 fl oz\u2122, \u65e5\u672c Edition \U0001F375"
+    path = "Beauty & Personal Care \u203a Skin Care \u203a Lotions"
+    raw = dict(raw_product(0), name=title, product_category=path, full_description="It\u2019s r\u00e9ally soft.",
+               customization_options={"Scent": [{"value": "Ros\u00e9", "image": None}, {"value": "Plain", "image": None}]})
+    (tmp_path / "items_shuffle_1000.json").write_text(json.dumps([raw, raw_product(1)]))
+    (tmp_path / "items_ins_v2_1000.json").write_text(json.dumps({}))
+    (tmp_path / "items_human_ins.json").write_text(json.dumps({raw["asin"]: [
+        {"instruction": "i want a cr\u00e8me lotion, ros\u00e9", "instruction_attributes": ["lotion"],
+         "instruction_options": ["ros\u00e9"]}]}))
+    env = WebShopEnv(data_dir=tmp_path, split="test", cache_dir=tmp_path / "cache", show_attrs=True, expert=True)
+    for ch in title + path + "\u2019\u00e9":
+        assert ch in env.observation_space.character_set and ch in env.action_space.character_set
+    assert not {"\u2603", "\u4e2d"} & env.observation_space.character_set  # only what the data holds
+    check_env(env, skip_render_check=True)
+    obs, info = env.reset(options={"task_id": 0})
+    assert "i want a cr\u00e8me lotion, ros\u00e9" in obs and env.observation_space.contains(obs)
+    pages = [env.step("search[creme lotion]")[0]]
+    pages += [env.step(f"click[{raw['asin'].lower()}]")[0]]
+    pages += [env.step("click[attributes]")[0], env.step("click[< prev]")[0], env.step("click[description]")[0]]
+    assert title in pages[0] and title in pages[1] and "ros\u00e9" in pages[1]
+    assert path in pages[2] and "It\u2019s r\u00e9ally soft." in pages[4]
+    assert all(env.observation_space.contains(p) for p in pages)
+    assert env.action_space.contains("click[ros\u00e9]")
+    # a store converted before the characters were recorded is scanned once and gets them
+    store = env.source
+    with sqlite3.connect(store.db_path) as con:
+        con.execute("DELETE FROM meta WHERE key = 'characters'")
+    assert OfficialData(store.db_path).characters() == store.characters()
+    assert dict(sqlite3.connect(store.db_path).execute("SELECT key, value FROM meta"))["characters"] == store.characters()

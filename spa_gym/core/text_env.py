@@ -12,6 +12,9 @@ Contract (see DESIGN.md):
 * ``step(action)``: any string; an inadmissible command changes nothing and gets the family's answer.
 * ``info`` always holds :data:`INFO_KEYS`; ``expert_action`` too when made with ``expert=True``.
 * ``get_state()`` / ``set_state()``: a picklable snapshot and its exact restore.
+* Text is never rewritten to fit a charset: the spaces hold :data:`~spa_gym.core.text.CHARSET` plus the
+  characters a family's data adds (``_emitted_characters``). Should an observation still carry a character
+  outside them (a bug in that hook), it is passed on unchanged and a warning names the characters.
 """
 
 from __future__ import annotations
@@ -20,18 +23,19 @@ import copy
 from typing import Any, ClassVar
 
 import gymnasium as gym
-from gymnasium import spaces
+from gymnasium import logger, spaces
 
 from spa_gym.core.tasks import TaskSet
-from spa_gym.core.text import CHARSET, MAX_ACTION_LENGTH, MAX_OBSERVATION_LENGTH, to_charset
+from spa_gym.core.text import MAX_ACTION_LENGTH, MAX_OBSERVATION_LENGTH, charset_with, outside
 
 #: Keys present in every ``info`` dict returned by ``reset`` and ``step``.
 INFO_KEYS = ("admissible_commands", "won", "task", "task_id", "task_type", "action_valid", "step", "split")
 
 
-def text_space(max_length: int) -> spaces.Text:
-    """A Text space over :data:`~spa_gym.core.text.CHARSET` (empty strings allowed)."""
-    return spaces.Text(max_length=max_length, min_length=0, charset=CHARSET)
+def text_space(max_length: int, extra: str = "") -> spaces.Text:
+    """A Text space over :data:`~spa_gym.core.text.CHARSET` plus the characters of ``extra`` (empty strings
+    allowed)."""
+    return spaces.Text(max_length=max_length, min_length=0, charset=charset_with(extra))
 
 
 class TextEnv(gym.Env[str, str]):
@@ -55,8 +59,12 @@ class TextEnv(gym.Env[str, str]):
         if max_steps < 1:
             raise ValueError(f"max_steps must be >= 1, got {max_steps}")
         self.task_set.check_split(split)
-        self.observation_space = text_space(MAX_OBSERVATION_LENGTH)
-        self.action_space = text_space(MAX_ACTION_LENGTH)
+        extra = self._emitted_characters()
+        self.observation_space = text_space(MAX_OBSERVATION_LENGTH, extra)
+        # Commands are made of the same words as the pages (names, option values), so the same characters.
+        self.action_space = text_space(MAX_ACTION_LENGTH, extra)
+        self._charset = self.observation_space.character_set
+        self._warned: set[str] = set()
         self.default_split = split
         self.max_steps = max_steps
         self.expert = expert
@@ -103,6 +111,11 @@ class TextEnv(gym.Env[str, str]):
         """Family-specific info entries (added to every info dict)."""
         return {}
 
+    def _emitted_characters(self) -> str:
+        """Every character beyond printable ASCII, newline and tab that this env's observations may hold,
+        taken from its data (called once, before the spaces are made). Default: none."""
+        return ""
+
     def _world_state(self) -> Any:
         """A picklable copy of the family's world (default: deep copy of ``self._world``)."""
         return copy.deepcopy(self._world)  # type: ignore[attr-defined]
@@ -127,7 +140,7 @@ class TextEnv(gym.Env[str, str]):
         self._step_count = 0
         self._done = False
         self._last_valid = True
-        self._last_obs = to_charset(self._start_episode(split, self._task_id))
+        self._last_obs = self._checked(self._start_episode(split, self._task_id))
         if self.render_mode == "human":
             self.render()
         return self._last_obs, self._info()
@@ -144,7 +157,7 @@ class TextEnv(gym.Env[str, str]):
         obs, reward, terminated, valid = self._execute(action)
         self._step_count += 1
         self._last_valid = bool(valid)
-        self._last_obs = to_charset(obs)
+        self._last_obs = self._checked(obs)
         truncated = not terminated and self._step_count >= self.max_steps
         self._done = bool(terminated or truncated)
         if self.render_mode == "human":
@@ -157,6 +170,15 @@ class TextEnv(gym.Env[str, str]):
         if self.render_mode == "human":
             print(self._last_obs)
         return None
+
+    def _checked(self, obs: str) -> str:
+        """``obs`` unchanged; warns (once per character) if the charset misses some of its characters."""
+        missing = outside(obs, self._charset)
+        if missing and not set(missing) <= self._warned:
+            self._warned.update(missing)
+            logger.warn(f"{type(self).__name__} emitted {missing!r}, which its Text space lacks; the text is kept "
+                        "as it is (its family's _emitted_characters() should list them)")
+        return obs
 
     # ------------------------------------------------------------------ info and snapshots
     def _info(self) -> dict[str, Any]:

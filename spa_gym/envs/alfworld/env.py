@@ -19,11 +19,13 @@ You are in the middle of a room. Looking quickly around you, you see a counterto
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
 from spa_gym.core.tasks import TaskSet
+from spa_gym.core.text import extra_characters
 from spa_gym.core.text_env import TextEnv
 from spa_gym.envs.alfworld.game import DIALECTS, GameSpec
 from spa_gym.envs.alfworld.goals import Goal
@@ -185,6 +187,17 @@ class AlfWorldEnv(TextEnv):
         return make_game(split, task_id, self.dialect)
 
     # ------------------------------------------------------------------ TextEnv hooks
+    def _emitted_characters(self) -> str:
+        """Generated games use the engine's own ASCII tables; game files may name things in any script."""
+        if self._specs is None:
+            return ""
+        texts = [s.problem + "\n" + s.goal for s in self._specs]
+        if self.backend == "textworld":  # the real engine also writes the file's own grammar
+            from spa_gym.envs.alfworld.game_files import read_game_file
+
+            texts += [json.dumps(read_game_file(p), ensure_ascii=False) for p in self._paths if p is not None]
+        return extra_characters(texts)
+
     def _load(self, split: str, task_id: int) -> None:
         if self._key == (split, task_id) and self._game is not None:
             return

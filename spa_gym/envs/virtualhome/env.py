@@ -89,6 +89,10 @@ class VirtualHomeEnv(TextEnv):
         return self._official.load(split, task_id) if self._official is not None else load_task(split, task_id)
 
     # ------------------------------------------------------------------ TextEnv hooks
+    def _emitted_characters(self) -> str:
+        # Generated tasks are written from our ASCII tables; official programs carry people's own titles.
+        return self._official.characters() if self._official is not None else ""
+
     def _start_episode(self, split: str, task_id: int) -> str:
         self._task = self._load(split, task_id)
         # Rebuilt on every reset (SPA-RL's reset kept the previous episode's final graph).

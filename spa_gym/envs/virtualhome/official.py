@@ -24,6 +24,7 @@ from typing import Any
 
 from spa_gym.core.seeding import stable_seed
 from spa_gym.core.tasks import TaskSet
+from spa_gym.core.text import extra_characters
 from spa_gym.envs.virtualhome import executor
 from spa_gym.envs.virtualhome.goals import Goal, diff_goal
 from spa_gym.envs.virtualhome.graph import EnvGraph
@@ -215,6 +216,14 @@ class OfficialTasks:
         if not any(self._files.values()):
             raise FileNotFoundError(f"no graph files under {graph_root}")
         self.task_set = TaskSet("virtualhome-official", "files", {k: len(v) for k, v in self._files.items()})
+
+    def characters(self) -> str:
+        """The characters beyond printable ASCII of the dataset's program files (their titles and
+        descriptions reach observations), read the way :meth:`load` reads them. Graph class names and
+        states are VirtualHome's ASCII identifiers."""
+        texts = (path.read_text(errors="replace") for folder in ("executable_programs", "withoutconds")
+                 if (self.root / folder).is_dir() for path in sorted((self.root / folder).rglob("*.txt")))
+        return extra_characters(texts)
 
     def _program(self, rel: Path) -> Program | None:
         for folder in ("executable_programs", "withoutconds"):

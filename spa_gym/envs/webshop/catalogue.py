@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from spa_gym.core.seeding import stable_seed
+from spa_gym.core.text import extra_characters
 from spa_gym.envs.webshop import vocab
 
 #: Bump when the generator changes products (it is part of every product seed and of the index cache key).
@@ -195,6 +196,10 @@ class Catalogue:
         """Indices of the products whose ``category`` or ``query`` is ``value``, in index order (debug search)."""
         return _indices_where(self.seed, self.num_products, field, value)
 
+    def characters(self) -> str:
+        """Every character beyond printable ASCII that a page or goal of this catalogue can show (``›``)."""
+        return generator_characters()
+
     def documents(self) -> Iterator[tuple[str, str]]:
         """``(ASIN, search document)`` of every product, in index order (used once to build the index)."""
         for i in range(self.num_products):
@@ -208,6 +213,34 @@ def _indices_where(seed: int, num_products: int, field: str, value: str) -> tupl
     if field not in ("category", "query"):
         raise ValueError(f"field must be 'category' or 'query', got {field!r}")
     return tuple(i for i in range(num_products) if getattr(_product_type(seed, i)[1], field) == value)
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string inside a vocabulary table (tuples, dicts, product types), keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, vocab.ProductType):
+        yield from _strings(tuple(vars(value).values()))
+
+
+@functools.lru_cache(maxsize=1)
+def generator_characters() -> str:
+    """The characters beyond printable ASCII in the generator's tables, in every case the generator writes
+    them (titles use ``str.title``, bullets ``str.upper``, clicks ``str.lower``): a superset of what any
+    generated product or goal contains."""
+    tables = (vocab.PRODUCT_TYPES, vocab.OPTION_VALUES, _OPTION_DISPLAY, vocab.BRAND_HEADS, vocab.BRAND_TAILS,
+              vocab.TITLE_ADJECTIVES, vocab.DESCRIPTION_SENTENCES, vocab.BULLET_TEMPLATES, vocab.GOAL_OPENERS,
+              vocab.OPTION_CLAUSES, vocab.CATEGORY_SEP)
+    words = list(_strings(tables))
+    return extra_characters(words + [w.title() for w in words] + [w.upper() for w in words]
+                            + [w.lower() for w in words])
 
 
 @functools.lru_cache(maxsize=1)

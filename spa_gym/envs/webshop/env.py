@@ -83,6 +83,9 @@ class WebShopEnv(TextEnv):
         self._world: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ TextEnv hooks
+    def _emitted_characters(self) -> str:
+        return self.source.characters()  # the data's own (official titles are often not ASCII)
+
     @property
     def task_set(self) -> TaskSet:
         return self._task_set

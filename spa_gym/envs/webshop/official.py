@@ -36,6 +36,7 @@ from typing import Any, Iterator
 from spa_gym.core.seeding import stable_seed
 from spa_gym.core.files import default_cache_dir
 from spa_gym.core.tasks import TaskSet
+from spa_gym.core.text import extra_characters
 from spa_gym.envs.webshop.catalogue import Product
 from spa_gym.envs.webshop.goals import Goal, price_upper_for
 from spa_gym.envs.webshop.search import STOP_WORDS
@@ -167,6 +168,18 @@ def _noun_tagger():
     return tag, f"spacy:{nlp.meta.get('name', '?')}"
 
 
+def shown_texts(product: dict[str, Any]) -> Iterator[str]:
+    """The texts of a derived product that pages (and, lower-cased, clicks) can show."""
+    asin = product["asin"]
+    yield from (asin.upper(), asin.lower(), product["title"], product["description"], product["category"],
+                product["query"], product["product_category"])
+    yield from product["bullets"]
+    yield from product["attributes"]
+    for name, values in product["options"].items():
+        yield name
+        yield from values
+
+
 def find_files(data_dir: Path) -> dict[str, Path]:
     """The data files in ``data_dir``: the full product file is preferred over ``items_shuffle_1000.json``."""
     def pick(pattern: str, preferred: str) -> Path | None:
@@ -202,12 +215,14 @@ def convert(files: dict[str, Path], db_path: Path) -> None:
     seen: set[str] = set()
     goals: list[dict[str, Any]] = []
     batch: list[dict[str, Any]] = []
+    characters: set[str] = set()  # beyond printable ASCII, everything the pages can show (the Text spaces)
 
     def flush() -> None:
         nouns = tag([p["title"] for p in batch])
         rows = []
         for p, n in zip(batch, nouns):
             p["nouns"] = n
+            characters.update(extra_characters(shown_texts(p)))
             rows.append((p.pop("_idx"), p["asin"], json.dumps(p)))
         con.executemany("INSERT INTO products VALUES (?, ?, ?)", rows)
         batch.clear()
@@ -235,10 +250,12 @@ def convert(files: dict[str, Path], db_path: Path) -> None:
     if batch:
         flush()
     random.Random(_GOAL_SHUFFLE_SEED).shuffle(goals)  # same permutation as the original's seed-233 shuffle
+    characters.update(extra_characters(g["instruction_text"] for g in goals))
     con.executemany("INSERT INTO goals VALUES (?, ?)", ((i, json.dumps(g)) for i, g in enumerate(goals)))
     con.executemany("INSERT INTO meta VALUES (?, ?)", [("num_products", str(len(seen))),
                                                       ("num_goals", str(len(goals))), ("nouns", tagger_name),
-                                                      ("version", STORE_VERSION)])
+                                                      ("version", STORE_VERSION),
+                                                      ("characters", "".join(sorted(characters)))])
     con.commit()
     con.close()
     os.replace(tmp, db_path)
@@ -272,6 +289,7 @@ class OfficialData:
         self.num_products = int(meta["num_products"])
         self.num_goals = int(meta["num_goals"])
         self.nouns_from = meta["nouns"]
+        self._characters = meta.get("characters")
         n = self.num_goals
         self.task_set = TaskSet("webshop-official", STORE_VERSION, {
             "train": max(0, n - VALID_END), "valid": max(0, min(n, VALID_END) - TEST_END), "test": min(n, TEST_END)})
@@ -301,6 +319,28 @@ class OfficialData:
 
     def __len__(self) -> int:
         return self.num_products
+
+    def characters(self) -> str:
+        """Every character beyond printable ASCII that the pages can show: those of the products' titles,
+        descriptions, bullets, options, attributes and categories, and of the goals' instructions. Stored at
+        conversion; a store converted before it was recorded is scanned once and the result kept in it."""
+        if self._characters is None:
+            con = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+            try:
+                found: set[str] = set()
+                for (data,) in con.execute("SELECT data FROM products"):
+                    found.update(extra_characters(shown_texts(json.loads(data))))
+                for (data,) in con.execute("SELECT data FROM goals"):
+                    found.update(extra_characters([json.loads(data)["instruction_text"]]))
+            finally:
+                con.close()
+            self._characters = "".join(sorted(found))
+            try:
+                with sqlite3.connect(self.db_path) as rw:
+                    rw.execute("INSERT OR REPLACE INTO meta VALUES ('characters', ?)", (self._characters,))
+            except sqlite3.Error:
+                pass  # a read-only cache: scan again next time
+        return self._characters
 
     def _fetch(self, sql: str, arg: Any) -> Any:
         with self._lock:

@@ -8,7 +8,8 @@ category path (``A › B › C``), the attributes a product of this type may hav
 option groups and a price band. :mod:`spa_gym.envs.webshop.catalogue` draws products from them.
 
 Everything is printable ASCII except the category separator ``›`` (U+203A), which the original
-uses in ``product_category``; it never reaches an observation in ``text`` mode.
+uses in ``product_category``; it shows on the Attributes sub-page (``show_attrs=True``), so it is part of
+the env's Text spaces (``Catalogue.characters``).
 """
 
 from __future__ import annotations
