@@ -6,8 +6,9 @@ env of a process (or of many processes) sees exactly the same shop.
 
 Products carry the fields the original's load step derives (``Title``, ``Description``,
 ``BulletPoints``, ``options``, ``pricing``, ``Attributes``, ``query``, ``product_category``) plus the
-nouns of the title, which the reward's type score needs (the original runs spaCy on titles; the
-generator knows which of its words are nouns).
+nouns of the title, which the reward's type score needs: the original tags titles with spaCy
+(``en_core_web_sm``) on every purchase; we read its tags from :mod:`spa_gym.envs.webshop.title_nouns`,
+a table made offline with spaCy, so spaCy is not needed at run time.
 
 >>> cat = Catalogue(num_products=100, seed=0)
 >>> p = cat.product(7)
@@ -22,12 +23,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from spa_gym.core.seeding import stable_seed
 from spa_gym.core.text import extra_characters
 from spa_gym.envs.webshop import vocab
+from spa_gym.envs.webshop.title_nouns import title_nouns
 
 #: Bump when the generator changes products (it is part of every product seed and of the index cache key).
 GENERATOR_VERSION = "webshop-catalogue-v2"
@@ -104,6 +106,12 @@ def _product_type(seed: int, index: int) -> tuple[random.Random, vocab.ProductTy
 @functools.lru_cache(maxsize=8192)
 def generate_product(seed: int, index: int) -> Product:
     """Product ``index`` of catalogue ``seed``; deterministic in any process."""
+    product = draw_product(seed, index)
+    return replace(product, nouns=title_nouns(product.title))
+
+
+def draw_product(seed: int, index: int) -> Product:
+    """Product ``index`` of catalogue ``seed`` before its title is tagged (``nouns`` is None)."""
     rng, ptype = _product_type(seed, index)
     brand = rng.choice(vocab.BRAND_HEADS) + rng.choice(vocab.BRAND_TAILS)
     attributes = tuple(rng.sample(ptype.attributes, rng.randint(1, 4)))
@@ -126,7 +134,6 @@ def generate_product(seed: int, index: int) -> Product:
         title += ", " + rng.choice(next(iter(options.values()))).title()
     elif rng.random() < 0.3:
         title += f", {rng.choice((2, 3, 4, 6, 12))} Pack"
-    nouns = (brand.lower(),) + ptype.nouns + (("pack",) if title.endswith(" Pack") else ())
 
     type_name = ptype.title.lower()
     sentences = rng.sample(vocab.DESCRIPTION_SENTENCES, rng.randint(2, 3))
@@ -146,7 +153,7 @@ def generate_product(seed: int, index: int) -> Product:
 
     return Product(asin=asin_for(seed, index), title=title, description=description, bullets=tuple(bullets),
                    category=ptype.category, query=ptype.query, product_category=vocab.CATEGORY_SEP.join(ptype.path),
-                   attributes=attributes, options=options, pricing=pricing, price=price, nouns=nouns)
+                   attributes=attributes, options=options, pricing=pricing, price=price)
 
 
 class Catalogue:
@@ -203,8 +210,9 @@ class Catalogue:
     def documents(self) -> Iterator[tuple[str, str]]:
         """``(ASIN, search document)`` of every product, in index order (used once to build the index)."""
         for i in range(self.num_products):
-            # Bypass the memo: building the index must not evict the products envs are using.
-            product = generate_product.__wrapped__(self.seed, i)
+            # Bypass the memo: building the index must not evict the products envs are using (and the index
+            # needs no nouns).
+            product = draw_product(self.seed, i)
             yield product.asin, product.search_document()
 
 

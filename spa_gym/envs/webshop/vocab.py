@@ -2,9 +2,8 @@
 
 The original shop is 1.18M scraped Amazon products in five categories (beauty, food, fashion,
 furniture, electronics). We do not copy any of it; these tables describe product *types* the way a
-catalogue editor would: the title phrase and which of its words are nouns (the reward's title-noun
-type score needs them), the scrape ``query`` the original records per product, an Amazon-style
-category path (``A › B › C``), the attributes a product of this type may have, its customisation
+catalogue editor would: the title phrase and its head nouns, the scrape ``query`` the original
+records per product, an Amazon-style category path (``A › B › C``), the attributes a product of this type may have, its customisation
 option groups and a price band. :mod:`spa_gym.envs.webshop.catalogue` draws products from them.
 
 Everything is printable ASCII except the category separator ``›`` (U+203A), which the original
@@ -26,7 +25,8 @@ class ProductType:
 
     category: str                 # one of CATEGORIES: "beauty", "food", "fashion", "furniture", "electronics"
     title: str                    # title phrase, e.g. "Body Lotion"
-    nouns: tuple[str, ...]        # nouns of ``title`` (lower-case), what spaCy would tag NOUN/PROPN
+    nouns: tuple[str, ...]        # head nouns of ``title`` (lower-case); the reward does not use them: it reads
+                                  # spaCy's tags of whole titles from title_nouns.json
     query: str                    # the scrape query the original records per product
     path: tuple[str, ...]         # category path, joined by CATEGORY_SEP
     attributes: tuple[str, ...]   # attributes a product of this type may carry (written per type, so they fit)
@@ -291,14 +291,14 @@ PRODUCT_TYPES: tuple[ProductType, ...] = (
 
 CATEGORIES = ("beauty", "food", "fashion", "furniture", "electronics")
 
-# Brand names are made of two invented syllable parts; spaCy tags such words PROPN, so they count as nouns.
+# Brand names are made of two invented syllable parts (spaCy tags them PROPN in most titles, not all).
 BRAND_HEADS = ("North", "Bright", "Calla", "Silver", "Oak", "Blue", "Maple", "Stone", "River", "Sun", "Pine", "Cedar",
                "Harbor", "Lumi", "Vera", "Nova", "Terra", "Alder", "Wren", "Ember", "Fern", "Iris", "Juno", "Kestrel",
                "Lark", "Moss", "Opal", "Quill", "Rowan", "Sable", "Tidal", "Umber", "Vale", "Willow", "Zephyr", "Ash")
 BRAND_TAILS = ("field", "moor", "way", "crest", "brook", "ridge", "vale", "wood", "haven", "line", "leaf", "stone",
                "ford", "mont", "bay", "gate", "light", "wick", "dale", "port")
 
-# Adjectives that may open a title; never nouns.
+# Adjectives that may open a title (in Title Case spaCy tags most of them NOUN/PROPN: see title_nouns.py).
 TITLE_ADJECTIVES = ("Premium", "Classic", "Everyday", "Deluxe", "Essential", "Original", "Ultra", "Pro", "Compact",
                     "Modern", "Natural", "Advanced", "Lightweight", "Soft", "Durable")
 
