@@ -9,6 +9,7 @@
     spa-gym fit-estimator --episodes FILE.jsonl --out DIR  train the SPA progress estimator
     spa-gym train --env ID --model DIR --reward spa --estimator DIR --out DIR   PPO
     spa-gym eval  --env ID --model DIR --out DIR           success, score, grounding, steps on the test split
+    spa-gym view  DIR [--host H] [--port N]              web page over a run folder's episodes and reports
 
 Long commands are resumable: run the same command again after a crash or Ctrl-C. User errors (a
 missing model folder, an unknown env id, a GPU asked for and absent) print one line, not a traceback.
@@ -137,20 +138,25 @@ def collect(env: str = ENV_OPT,
             device: str = DEVICE_OPT, seed: int = SEED_OPT) -> None:
     """Play episodes and write them as JSONL (exploration data for the progress estimator)."""
     from spa_gym.agents.rollout import make_env, run_episodes
-    from spa_gym.progress.episodes import NoisyExpertPolicy, RandomPolicy, collect_episodes, write_jsonl
+    from spa_gym.progress.episodes import NoisyExpertPolicy, RandomPolicy, collect_episodes
+    from spa_gym.wrappers import RecordEpisodes
 
     make_env(env).close()
     task_ids = [i for i in range(tasks) for _ in range(per_task)]
+    # Each episode is appended as it ends (with true progress), so a crash keeps the finished ones.
+    out.unlink(missing_ok=True)
+    meta = {"source": "collect", "model": model, "reward": "env"}
+    recorded = lambda **kw: RecordEpisodes(make_env(env, **kw), out, max_bytes=0, metadata=meta)  # noqa: E731
     if model in ("expert", "random"):
         policy = NoisyExpertPolicy(0.0, seed=seed) if model == "expert" else RandomPolicy(seed=seed)
-        episodes = collect_episodes(make_env(env, expert=model == "expert"), policy, len(task_ids), seed,
-                                    split=split, task_ids=task_ids)
+        recorder = recorded(expert=model == "expert")
+        episodes = collect_episodes(recorder, policy, len(task_ids), seed, split=split, task_ids=task_ids)
+        recorder.close()
     else:
         _quiet_transformers()
-        trajs = run_episodes(_policy(model, device), lambda: make_env(env), [(split, i) for i in task_ids],
+        trajs = run_episodes(_policy(model, device), recorded, [(split, i) for i in task_ids],
                              seed=seed, temperature=temperature, progress=True, desc="collecting")
         episodes = [t.episode for t in trajs]
-    write_jsonl(out, episodes)
     wins = sum(ep.won for ep in episodes)
     typer.echo(f"{len(episodes)} episodes ({wins} won) written to {out}")
 
@@ -211,7 +217,12 @@ def train(env: str = ENV_OPT,
         from spa_gym.progress.estimator import ProgressEstimator
 
         est = ProgressEstimator.load(estimator, device=device)
-    history = train_ppo(policy, lambda: make_env(env), config, estimator=est, out_dir=out, progress=True)
+    from spa_gym.wrappers import RecordEpisodes
+
+    # Every rollout episode is recorded for `spa-gym view OUT` (PPO scores rewards after the episode).
+    recorded = lambda: RecordEpisodes(make_env(env), out / "episodes" / "train.jsonl",  # noqa: E731
+                                      metadata={"source": "train", "reward": reward})
+    history = train_ppo(policy, recorded, config, estimator=est, out_dir=out, progress=True)
     policy.save_pretrained(out / "model")
     (out / "history.json").write_text(json.dumps(history, indent=2))
     last = history[-1] if history else {}
@@ -231,13 +242,34 @@ def eval_(env: str = ENV_OPT,
 
     tasks_ = task_list(make_env(env), split, tasks)
     _quiet_transformers()
+    from spa_gym.wrappers import RecordEpisodes
+
     results = {}
-    for path in model:
-        results[path], _ = evaluate(_policy(path, device), lambda: make_env(env), tasks_,
-                                                       seed=seed, progress=True)
+    for k, path in enumerate(model):
+        episodes_file = out / "episodes" / f"{k}-{Path(path).name or 'model'}.jsonl"
+        episodes_file.unlink(missing_ok=True)  # this evaluation's episodes, for `spa-gym view OUT`
+        recorded = lambda f=episodes_file, p=path: RecordEpisodes(  # noqa: E731
+            make_env(env), f, metadata={"source": "eval", "model": p, "reward": "env"})
+        results[path], _ = evaluate(_policy(path, device), recorded, tasks_, seed=seed, progress=True)
     paths = write_report(out, results, meta={"env": env, "split": split, "tasks": len(tasks_), "seed": seed})
     _print_table(f"{env}: {split} split, greedy", results)
     typer.echo(f"report: {paths['markdown']}")
+
+
+@app.command()
+def view(run: Path = typer.Argument(..., help="Run folder (episode JSONL files, PPO and estimator reports)."),
+         host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback unless --allow-remote)."),
+         port: int = typer.Option(8765, "--port"),
+         allow_remote: bool = typer.Option(False, "--allow-remote",
+                                           help="Allow a non-loopback --host (serves DIR to the network).")) -> None:
+    """A local web page over a run folder: episodes with per-step rewards, learning curves, estimator quality."""
+    from spa_gym.viewer import make_server
+
+    server = make_server(run, host, port, allow_remote=allow_remote,
+                         warn=lambda msg: typer.secho(msg, fg="yellow", err=True))
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"spa-gym view: http://{shown}:{port}/  (Ctrl-C stops)")
+    server.run()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -132,3 +132,14 @@ def test_concurrent_writers_keep_lines_whole(tmp_path):
     for t in threads:
         t.join()
     assert len(read_jsonl(path)) == 40
+
+
+def test_collect_command_records_true_progress(tmp_path):
+    from spa_gym.cli import main
+
+    out = tmp_path / "expert.jsonl"
+    out.write_text("stale\n")  # a collection replaces the file
+    assert main(["collect", "--env", "SPA-ALFWorld-v0", "--model", "expert", "--tasks", "2", "--out", str(out)]) == 0
+    lines = _lines(out)
+    assert len(lines) == 2 and all(line["won"] and line["meta"]["source"] == "collect" for line in lines)
+    assert all(line["steps"][-1]["true_progress"] == 1.0 for line in lines) and len(read_jsonl(out)) == 2
