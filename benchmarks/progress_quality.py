@@ -170,7 +170,7 @@ def main() -> dict[str, Any]:
 
     result = {"env": args.env, **after, "seconds": seconds, "collect_seconds": collect_seconds,
               "estimator": args.model or args.estimator, "objective": args.objective, "recipe": args.recipe,
-              "epochs_run": history["epochs_run"], "best_epoch": history["best_epoch"] + 1,
+              "epochs_run": history["epochs_run"], "best_epoch": history["best_epoch"],
               "untrained": before, "train_episodes": len(data["train"]), "quick": args.quick}
     print(f"\n{args.env}: {args.model or args.estimator} estimator, objective {args.objective}, recipe "
           f"{args.recipe}; trained {history['epochs_run']} epochs in {seconds:.0f}s (best epoch {result['best_epoch']})")

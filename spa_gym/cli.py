@@ -18,14 +18,34 @@ missing model folder, an unknown env id, a GPU asked for and absent) print one l
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
+# Plain (click) help: typer's rich panels print metavars such as `--help <bool>` and `<list[Path]>`.
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None,
                   help="spa-gym: offline text environments, SPA dense rewards and a PPO-trained LLM agent.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"spa-gym {version('spa-gym')}")
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            typer.echo("spa-gym (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """spa-gym: offline text environments, SPA dense rewards and a PPO-trained LLM agent."""
 
 ENV_OPT = typer.Option("SPA-ALFWorld-v0", "--env", help="Environment id (see `spa-gym envs`).")
 DEVICE_OPT = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto.")
@@ -33,6 +53,7 @@ SEED_OPT = typer.Option(0, "--seed", help="Seed of model init, task draws and sa
 
 
 def _quiet_transformers() -> None:
+    # The Python API quiets its own loads and saves (spa_gym.core.hf_quiet); this also covers the rest.
     # Loading a 4M-parameter model should not print three progress bars.
     from transformers.utils import logging as hf_logging
 
@@ -81,6 +102,9 @@ def demo(env: str = ENV_OPT,
          model: Optional[str] = typer.Option(None, "--model", help="HF model folder instead of the small default."),
          device: str = DEVICE_OPT, seed: int = SEED_OPT,
          iterations: Optional[int] = typer.Option(None, "--iterations", help="PPO iterations (default: preset's)."),
+         threads: Optional[int] = typer.Option(None, "--threads", min=1,
+                                               help="torch CPU threads (default: the preset's, 2). Results depend "
+                                                    "on it, not on the machine's core count."),
          ) -> None:
     """The main job: small model -> SFT -> exploration -> progress estimator -> PPO sparse vs SPA -> test table."""
     from dataclasses import replace
@@ -95,11 +119,17 @@ def demo(env: str = ENV_OPT,
     cfg = replace(PRESETS[preset], env_id=env, model=model, device=device, seed=seed)
     if iterations is not None:
         cfg = replace(cfg, ppo=replace(cfg.ppo, iterations=iterations))
+    if threads is not None:
+        cfg = replace(cfg, threads=threads)
     console = _console()
-    result = run_demo(cfg, out, progress=True, log=console.print)
+    # soft_wrap: a log line (and a path in it) is never broken at the console width, e.g. in a log file
+    result = run_demo(cfg, out, progress=True, log=lambda line: console.print(line, soft_wrap=True))
     _print_table(f"{env}: test split, greedy", result["results"])
-    console.print(f"report: {result['paths']['markdown']}  json: {result['paths']['json']}  "
-                  f"plot: {result['paths'].get('plot', '-')}  (this invocation: {result['wall_s']:.0f}s)")
+    paths = result["paths"]
+    for name in ("markdown", "json", "plot"):
+        if paths.get(name):
+            typer.echo(f"{'report' if name == 'markdown' else name}: {paths[name]}")
+    typer.echo(f"this invocation: {result['wall_s']:.0f}s")
 
 
 @app.command()
@@ -113,8 +143,12 @@ def sft(env: str = ENV_OPT,
     """Supervised fine-tuning on the environment's expert demonstrations."""
     from spa_gym.agents.rollout import make_env
     from spa_gym.agents.sft import SFTConfig, expert_samples, train_sft
+    from spa_gym.core.files import check_output_dir
     from spa_gym.progress.small_model import build_small_model
 
+    check_output_dir(out.parent, "--out")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is an existing file; it must be a folder (give another path)")
     make_env(env).close()
     _quiet_transformers()
     if model is None:
@@ -137,11 +171,16 @@ def collect(env: str = ENV_OPT,
             temperature: float = typer.Option(1.0, "--temperature"),
             device: str = DEVICE_OPT, seed: int = SEED_OPT) -> None:
     """Play episodes and write them as JSONL (exploration data for the progress estimator)."""
+    from spa_gym.agents.evaluate import task_list
     from spa_gym.agents.rollout import make_env, run_episodes
+    from spa_gym.core.files import check_output_file
     from spa_gym.progress.episodes import NoisyExpertPolicy, RandomPolicy, collect_episodes
     from spa_gym.wrappers import RecordEpisodes
 
-    make_env(env).close()
+    check_output_file(out, "--out")
+    probe = make_env(env)
+    task_list(probe, split, tasks)  # an unknown split or too many tasks: one line, before any bar
+    probe.close()
     task_ids = [i for i in range(tasks) for _ in range(per_task)]
     # Each episode is appended as it ends (with true progress), so a crash keeps the finished ones.
     out.unlink(missing_ok=True)
@@ -162,7 +201,9 @@ def collect(env: str = ENV_OPT,
 
 
 @app.command("fit-estimator")
-def fit_estimator(episodes: list[Path] = typer.Option(..., "--episodes", help="JSONL episode file(s)."),
+def fit_estimator(episodes: list[Path] = typer.Option(..., "--episodes", metavar="FILE|DIR",
+                                                     help="JSONL episode file(s), or folders of them (*.jsonl); "
+                                                          "repeat for several."),
                   out: Path = typer.Option(..., "--out", help="Folder for the estimator (resumable)."),
                   model: Optional[str] = typer.Option(None, "--model",
                                                       help="Backbone HF folder (default: the small model)."),
@@ -172,13 +213,18 @@ def fit_estimator(episodes: list[Path] = typer.Option(..., "--episodes", help="J
     import random
 
     from spa_gym.agents.policy import resolve_device
+    from spa_gym.core.files import check_output_dir
     from spa_gym.progress.episodes import read_jsonl
     from spa_gym.progress.estimator import ProgressEstimator
     from spa_gym.progress.training import EstimatorTrainingConfig, train_estimator
 
     resolve_device(device)
+    check_output_dir(out, "--out")
+    files = [f for path in episodes for f in (sorted(path.glob("*.jsonl")) if path.is_dir() else [path])]
+    if not files:
+        raise ValueError(f"no *.jsonl episode files in {', '.join(map(str, episodes))}")
     _quiet_transformers()
-    data = [ep for path in episodes for ep in read_jsonl(path)]
+    data = [ep for path in files for ep in read_jsonl(path)]
     random.Random(seed).shuffle(data)
     n_valid = int(len(data) * valid_fraction)
     est = (ProgressEstimator.from_pretrained(model, device=device) if model
@@ -204,7 +250,9 @@ def train(env: str = ENV_OPT,
     """PPO on the environment's training tasks with the chosen reward (resumable)."""
     from spa_gym.agents.ppo import PPOConfig, train_ppo
     from spa_gym.agents.rollout import make_env
+    from spa_gym.core.files import check_output_dir
 
+    check_output_dir(out, "--out")
     config = PPOConfig(reward=reward, iterations=iterations, episodes_per_iteration=episodes_per_iteration,
                        learning_rate=lr, kl_coef=kl_coef, seed=seed)
     make_env(env).close()
@@ -231,7 +279,7 @@ def train(env: str = ENV_OPT,
 
 @app.command("eval")
 def eval_(env: str = ENV_OPT,
-          model: list[str] = typer.Option(..., "--model", help="HF model folder(s); repeat to compare."),
+          model: list[str] = typer.Option(..., "--model", metavar="DIR", help="HF model folder(s); repeat to compare."),
           out: Path = typer.Option(Path("runs/eval"), "--out", help="Folder for report.json / report.md."),
           split: str = typer.Option("test", "--split"),
           tasks: Optional[int] = typer.Option(None, "--tasks", help="First N tasks of the split (default: all)."),
@@ -239,8 +287,10 @@ def eval_(env: str = ENV_OPT,
     """Success rate, average score, grounding and mean steps on a fixed task list (greedy replies)."""
     from spa_gym.agents.evaluate import evaluate, task_list, write_report
     from spa_gym.agents.rollout import make_env
+    from spa_gym.core.files import check_output_dir
 
     tasks_ = task_list(make_env(env), split, tasks)
+    check_output_dir(out, "--out")
     _quiet_transformers()
     from spa_gym.wrappers import RecordEpisodes
 
@@ -272,11 +322,29 @@ def view(run: Path = typer.Argument(..., help="Run folder (episode JSONL files, 
     server.run()
 
 
+#: Commands that resume when run again, and what they keep of an interrupted run.
+RESUMABLE = {"demo": "finished stages and PPO iterations", "train": "finished PPO iterations",
+             "fit-estimator": "finished estimator epochs"}
+
+
+def _interrupted_message(args: list[str]) -> str:
+    command = args[0] if args else ""
+    if command not in RESUMABLE:
+        return "interrupted: nothing was written"
+    out = next((args[i + 1] for i, a in enumerate(args[:-1]) if a == "--out"),
+               next((a.split("=", 1)[1] for a in args if a.startswith("--out=")), "runs/demo"))
+    return (f"interrupted: {RESUMABLE[command]} are kept in {out}; "
+            f"to resume, run the same command: spa-gym {shlex.join(args)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user errors print one clear line instead of a traceback; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        app(args=argv, prog_name="spa-gym")
+        app(args=args, prog_name="spa-gym")
     except SystemExit as exit_:
+        if exit_.code == 130:  # typer's answer to Ctrl-C
+            typer.secho(_interrupted_message(args), fg="yellow", err=True)
         return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
     except (ValueError, FileNotFoundError, RuntimeError) as err:
         typer.secho(f"error: {err}", fg="red", err=True)

@@ -50,7 +50,7 @@ def test_early_stopping(model_cache, data):
     train, valid = data
     cfg = EstimatorTrainingConfig(epochs=5, learning_rate=0.0, head_learning_rate=0.0, patience=1, progress=False)
     history = train_estimator(_fresh(model_cache), train[:6], valid[:4], cfg)
-    assert history["stopped_early"] and history["epochs_run"] == 2 and history["best_epoch"] == 0
+    assert history["stopped_early"] and history["epochs_run"] == 2 and history["best_epoch"] == 1
 
 
 def test_resume_continues_the_same_run(model_cache, data, tmp_path):

@@ -30,7 +30,7 @@ from spa_gym.agents.ppo import PPOConfig, train_ppo
 from spa_gym.agents.prompts import PromptConfig
 from spa_gym.agents.rollout import make_env, run_episodes
 from spa_gym.agents.sft import SFTConfig, expert_samples, train_sft
-from spa_gym.core.files import write_text_atomic
+from spa_gym.core.files import check_output_dir, write_text_atomic
 
 
 @dataclass
@@ -61,6 +61,7 @@ class DemoConfig:
     train_max_steps: int | None = None  # step limit of training/exploration episodes (None: env default)
     max_new_tokens: int = 16  # longest reply
     n_envs: int = 16  # environments played at once
+    threads: int = 2  # torch CPU threads; float sums depend on it, so it is fixed here, not taken from the machine
     prompt: PromptConfig = field(default_factory=PromptConfig)
     sft: SFTConfig = field(default_factory=SFTConfig)
     estimator: EstimatorConfig = field(default_factory=EstimatorConfig)
@@ -81,7 +82,7 @@ PRESETS: dict[str, DemoConfig] = {
         ppo=PPOConfig(iterations=4, episodes_per_iteration=12, n_envs=12, update_epochs=1, minibatch_turns=16,
                       grad_accum=2, learning_rate=1e-4)),
     "smoke": DemoConfig(model_size="tiny", sft_tasks=4, explore_tasks=4, explore_per_task=1, eval_tasks=4,
-                        max_new_tokens=6, n_envs=4, sft=SFTConfig(epochs=8, learning_rate=1e-2, batch_size=8),
+                        max_new_tokens=6, n_envs=4, threads=1, sft=SFTConfig(epochs=8, learning_rate=1e-2, batch_size=8),
                         estimator=EstimatorConfig(epochs=1, batch_size=4),
                         ppo=PPOConfig(iterations=2, episodes_per_iteration=4, n_envs=4, update_epochs=1,
                                       minibatch_turns=8, grad_accum=1)),
@@ -105,9 +106,85 @@ def _write_json(path: Path, data: Any) -> None:
     write_text_atomic(path, json.dumps(data, indent=2, default=str))
 
 
+STAGE_TIMES_FILE = "stage_times.json"
+
+
+class _StageTimes:
+    """Seconds per stage of every invocation, kept in ``stage_times.json`` as each stage finishes.
+
+    An interrupted invocation keeps the stages it finished; the report sums them over all invocations.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.runs: list[dict[str, Any]] = json.loads(path.read_text()) if path.is_file() else []
+        self.runs.append({"stages": {}, "wall_s": None})
+        self._current: tuple[str, float] | None = None
+
+    @property
+    def invocations(self) -> int:
+        return len(self.runs)
+
+    def start(self, name: str) -> Callable[[], None]:
+        """Time stage ``name``; call the returned function when it is done."""
+        self._current = (name, time.perf_counter())
+        return self._stop
+
+    def _stop(self) -> None:
+        if self._current is not None:
+            name, t0 = self._current
+            self._current = None
+            stages = self.runs[-1]["stages"]
+            stages[name] = round(stages.get(name, 0.0) + time.perf_counter() - t0, 1)
+            _write_json(self.path, self.runs)
+
+    def interrupted(self) -> str | None:
+        """Keep the time spent on the stage in progress (its output is resumed later); returns its name."""
+        name = self._current[0] if self._current else None
+        self._stop()
+        return name
+
+    def finish(self, wall: float) -> None:
+        self.runs[-1]["wall_s"] = wall
+        _write_json(self.path, self.runs)
+
+    def per_stage(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for run in self.runs:
+            for name, seconds in run["stages"].items():
+                totals[name] = round(totals.get(name, 0.0) + seconds, 1)
+        return totals
+
+    def total(self) -> float:
+        return round(sum(self.per_stage().values()), 1)
+
+
 def run_demo(cfg: DemoConfig, out_dir: str | os.PathLike, *, progress: bool = True,
              log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run (or resume) the whole pipeline; returns ``{"results": ..., "curves": ..., "paths": ...}``."""
+    import torch
+
+    out = check_output_dir(out_dir, "--out")  # a file in the way, or no write access: before any work
+    resolve_device(cfg.device)  # fail before any work when the device is absent
+    make_env(cfg.env_id).close()  # likewise for an unknown env id
+    if cfg.model is not None and not (Path(cfg.model) / "config.json").is_file():
+        raise FileNotFoundError(f"model folder not found or not a Hugging Face model (no config.json): {cfg.model}")
+    _check_config(out, cfg)
+    threads_before = torch.get_num_threads()
+    torch.set_num_threads(cfg.threads)
+    # Stage times of every invocation of this run folder (a resumed run reports its whole cost).
+    times = _StageTimes(out / STAGE_TIMES_FILE)
+    try:
+        return _run_stages(cfg, out, progress, log, times)
+    except BaseException:
+        times.interrupted()
+        raise
+    finally:
+        torch.set_num_threads(threads_before)
+
+
+def _run_stages(cfg: DemoConfig, out: Path, progress: bool, log: Callable[[str], None],
+                times: _StageTimes) -> dict[str, Any]:
     import torch
 
     from spa_gym.progress.episodes import read_jsonl, write_jsonl
@@ -115,20 +192,12 @@ def run_demo(cfg: DemoConfig, out_dir: str | os.PathLike, *, progress: bool = Tr
     from spa_gym.progress.small_model import build_small_model
     from spa_gym.progress.training import EstimatorTrainingConfig, train_estimator
 
-    out = Path(out_dir)
-    resolve_device(cfg.device)  # fail before any work when the device is absent
-    make_env(cfg.env_id).close()  # likewise for an unknown env id
-    if cfg.model is not None and not (Path(cfg.model) / "config.json").is_file():
-        raise FileNotFoundError(f"model folder not found or not a Hugging Face model (no config.json): {cfg.model}")
-    _check_config(out, cfg)
     torch.manual_seed(cfg.seed)  # only HF weight init of fresh heads reads the global RNG
     started = time.perf_counter()
-    timings: dict[str, float] = {}
 
     def stage(name: str) -> Callable[[], None]:
-        t0 = time.perf_counter()
         log(f"[{time.perf_counter() - started:7.1f}s] {name} ...")
-        return lambda: timings.__setitem__(name, round(time.perf_counter() - t0, 1))
+        return times.start(name)
 
     train_kwargs = {} if cfg.train_max_steps is None else {"max_steps": cfg.train_max_steps}
     env_train = lambda: make_env(cfg.env_id, **train_kwargs)  # noqa: E731
@@ -222,10 +291,12 @@ def run_demo(cfg: DemoConfig, out_dir: str | os.PathLike, *, progress: bool = Tr
         results[name] = json.loads(result_file.read_text())
 
     wall = round(time.perf_counter() - started, 1)
+    times.finish(wall)
     meta = {"env": cfg.env_id, "model": cfg.model or f"small default ({cfg.model_size}), built from seed {cfg.seed}",
-            "seed": cfg.seed, "device": cfg.device, "test tasks": len(tasks),
+            "seed": cfg.seed, "device": cfg.device, "torch threads": cfg.threads, "test tasks": len(tasks),
             "PPO budget": f"{cfg.ppo.iterations} iterations x {cfg.ppo.episodes_per_iteration} episodes",
-            "wall time of this invocation (s)": wall, "stage times (s)": timings}
+            "wall time of this invocation (s)": wall, "invocations": times.invocations,
+            "stage time, all invocations (s)": times.total(), "stage times (s)": times.per_stage()}
     paths = write_report(out, results, curves, meta, title=f"spa-gym demo on {cfg.env_id}")
     return {"results": results, "curves": curves, "paths": paths, "wall_s": wall}
 

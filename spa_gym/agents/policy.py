@@ -21,7 +21,6 @@ import copy
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,6 +32,8 @@ from torch import nn
 from spa_gym.agents.parsing import parse_action
 from spa_gym.agents.prompts import PromptConfig, render_prompt, render_target
 from spa_gym.core.devices import resolve_device
+from spa_gym.core.files import apply_umask, make_staging_dir
+from spa_gym.core.hf_quiet import quiet_transformers
 from spa_gym.core.lm_cache import cache_kwargs, output_cache
 
 VALUE_HEAD_FILE = "value_head.safetensors"
@@ -94,8 +95,9 @@ class LLMPolicy(nn.Module):
         if not (path / "config.json").is_file():
             raise FileNotFoundError(f"model folder not found or not a Hugging Face model (no config.json): {path}")
         dev = resolve_device(device)
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+        with quiet_transformers():
+            tokenizer = AutoTokenizer.from_pretrained(path)
+            model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
         saved: dict[str, Any] = {}
         if (path / POLICY_CONFIG_FILE).is_file():
             saved = json.loads((path / POLICY_CONFIG_FILE).read_text())
@@ -123,18 +125,20 @@ class LLMPolicy(nn.Module):
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+        tmp = make_staging_dir(path)
         try:
             model = self.model
             if hasattr(model, "merge_and_unload"):  # peft: save a plain model anyone can load
                 model = copy.deepcopy(model).merge_and_unload()
-            model.save_pretrained(tmp)
-            self.tokenizer.save_pretrained(tmp)
+            with quiet_transformers():
+                model.save_pretrained(tmp)
+                self.tokenizer.save_pretrained(tmp)
             save_file({k: v.detach().float().cpu().contiguous() for k, v in self.value_head.state_dict().items()},
                       tmp / VALUE_HEAD_FILE)
             (tmp / POLICY_CONFIG_FILE).write_text(json.dumps({
                 "prompt_config": asdict(self.prompt_config), "max_new_tokens": self.max_new_tokens,
                 "max_prompt_tokens": self.max_prompt_tokens}, indent=2))
+            apply_umask(tmp)
             if path.exists():
                 old = path.with_name(f".{path.name}.old")
                 shutil.rmtree(old, ignore_errors=True)

@@ -139,7 +139,7 @@ def train_ppo(policy: Any, env_fn: Callable[[], Any], config: PPOConfig = PPOCon
     With ``out_dir``, a checkpoint is written after every iteration and a call with the same
     arguments resumes from it (the finished iterations are not repeated).
     """
-    from tqdm.auto import tqdm
+    from spa_gym.core.bars import progress_bar
 
     # --- the frozen reference for the KL penalty: the SFT policy as it is now
     lora = hasattr(policy.model, "disable_adapter")
@@ -180,8 +180,9 @@ def train_ppo(policy: Any, env_fn: Callable[[], Any], config: PPOConfig = PPOCon
                         policy.model = live
         return out
 
-    bar = tqdm(range(start, config.iterations), desc=f"PPO ({config.reward})", disable=not progress,
-               unit="it", initial=start, total=config.iterations)
+    # The iteration bar moves once per iteration (minutes); the rollouts and the update show their own bars.
+    bar = progress_bar(range(start, config.iterations), desc=f"PPO ({config.reward})", disable=not progress,
+                       unit="it", initial=start, total=config.iterations)
     for iteration in bar:
         timings = {"generation": 0.0, "env": 0.0}
         t0 = time.perf_counter()
@@ -190,7 +191,8 @@ def train_ppo(policy: Any, env_fn: Callable[[], Any], config: PPOConfig = PPOCon
         tasks = [(config.train_split, int(i)) for i in task_rng.integers(0, n_tasks, config.episodes_per_iteration)]
         trajs = run_episodes(policy, env_fn, tasks, seed=config.seed * 1_000_003 + iteration * 1009,
                              n_envs=config.n_envs, temperature=config.temperature, top_p=config.top_p,
-                             timings=timings)
+                             timings=timings, progress=progress,
+                             desc=f"PPO ({config.reward}) {iteration + 1}/{config.iterations}: rollouts")
         episodes = [tr.episode for tr in trajs]
         # --- 2. turn rewards
         t1 = time.perf_counter()
@@ -235,6 +237,9 @@ def train_ppo(policy: Any, env_fn: Callable[[], Any], config: PPOConfig = PPOCon
         stats = {"pg_loss": [], "value_loss": [], "entropy": [], "approx_kl": [], "clipfrac": []}
         # Seeded per iteration (not one stream for the run), so a resumed run shuffles like an unbroken one.
         rng_torch = torch.Generator().manual_seed(config.seed * 1_000_003 + iteration)
+        update_bar = progress_bar(total=config.update_epochs * math.ceil(len(turns) / config.minibatch_turns),
+                                  desc=f"PPO ({config.reward}) {iteration + 1}/{config.iterations}: update",
+                                  disable=not progress, unit="batch", leave=False)
         for _ in range(config.update_epochs):
             order = torch.randperm(len(turns), generator=rng_torch).tolist()
             n_micro = math.ceil(len(order) / config.minibatch_turns)
@@ -268,6 +273,8 @@ def train_ppo(policy: Any, env_fn: Callable[[], Any], config: PPOConfig = PPOCon
                     stats["entropy"].append(entropy.mean().item())
                     stats["approx_kl"].append(((ratio - 1) - log_ratio).mean().item())
                     stats["clipfrac"].append(((ratio - 1).abs() > config.clip_coef).float().mean().item())
+                update_bar.update(1)
+        update_bar.close()
         policy.eval()
         t4 = time.perf_counter()
         # --- metrics, 6. checkpoint

@@ -69,7 +69,7 @@ def run_episodes(policy: Any, env_fn: Callable[[], Any], tasks: Sequence[tuple[s
     """
     import time
 
-    from tqdm.auto import tqdm
+    from spa_gym.core.bars import progress_bar
 
     if n_envs < 1:
         raise ValueError(f"n_envs must be >= 1, got {n_envs}")
@@ -79,7 +79,11 @@ def run_episodes(policy: Any, env_fn: Callable[[], Any], tasks: Sequence[tuple[s
     envs = [env_fn() for _ in range(min(n_envs, len(tasks)))]
     # Per slot: (index, trajectory, history of (reply, observation), last info), or None when idle.
     slots: list[Any] = [None] * len(envs)
-    bar = tqdm(total=len(tasks), desc=desc, disable=not progress, unit="ep", leave=False)
+    # Progress counts episodes, a running one by its share of the step limit: parallel envs often finish
+    # together, and counting whole episodes only would show nothing, then a burst (and a wild ETA).
+    limits = [_step_limit(env) for env in envs]
+    bar = progress_bar(total=len(tasks), desc=desc, disable=not progress, unit="ep", leave=False,
+                       bar_format="{l_bar}{bar}| {n:.1f}/{total_fmt} ep [{elapsed}<{remaining}]")
 
     def start(k: int) -> None:
         if not queue:
@@ -118,8 +122,11 @@ def run_episodes(policy: Any, env_fn: Callable[[], Any], tasks: Sequence[tuple[s
                 if terminated or truncated:
                     traj.episode.won = bool(info.get("won", False))
                     results[i] = traj
-                    bar.update(1)
+                    bar.update(1 - _share(len(traj.episode.steps) - 1, limits[k]))
                     start(k)
+                else:
+                    bar.update(_share(len(traj.episode.steps), limits[k]) - _share(len(traj.episode.steps) - 1,
+                                                                                    limits[k]))
             if timings is not None:
                 # Env time includes resets; prompt building counts as generation.
                 timings["generation"] = timings.get("generation", 0.0) + (t1 - t0)
@@ -129,6 +136,21 @@ def run_episodes(policy: Any, env_fn: Callable[[], Any], tasks: Sequence[tuple[s
         for env in envs:
             env.close()
     return [r for r in results if r is not None]
+
+
+def _step_limit(env: Any) -> int | None:
+    limit = getattr(env.unwrapped, "max_steps", None)
+    if not isinstance(limit, int):
+        spec = getattr(env, "spec", None)
+        limit = getattr(spec, "max_episode_steps", None)
+    return limit if isinstance(limit, int) and limit > 0 else None
+
+
+def _share(steps: int, limit: int | None) -> float:
+    """How much of an episode ``steps`` steps are, for the progress display (a step is 0 without a limit)."""
+    if limit is None or steps <= 0:
+        return 0.0
+    return min(steps, limit) / (limit + 1)  # an episode still running is never shown as finished
 
 
 __all__ = ["Trajectory", "Turn", "make_env", "run_episodes"]

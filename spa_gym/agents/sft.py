@@ -96,7 +96,7 @@ def train_sft(policy: Any, samples: Sequence[SFTSample], config: SFTConfig = SFT
 
     ``callback(step, loss)`` is called after each step (the CLI uses it for its progress bar).
     """
-    from tqdm.auto import tqdm
+    from spa_gym.core.bars import progress_bar
 
     if not samples:
         raise ValueError("no SFT samples: the expert won no episode on the given tasks")
@@ -117,7 +117,7 @@ def train_sft(policy: Any, samples: Sequence[SFTSample], config: SFTConfig = SFT
     order: list[int] = []
     losses: list[float] = []
     policy.train()
-    for step in tqdm(range(total), desc="SFT", disable=not progress, unit="step", leave=False):
+    for step in progress_bar(range(total), desc="SFT", disable=not progress, unit="step", leave=False):
         if len(order) < config.batch_size:
             order += torch.randperm(len(data), generator=generator).tolist()
         batch, order = order[: config.batch_size], order[config.batch_size:]

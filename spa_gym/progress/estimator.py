@@ -39,7 +39,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +49,8 @@ import torch
 from torch import nn
 
 from spa_gym.core.devices import resolve_device
+from spa_gym.core.files import apply_umask, make_staging_dir
+from spa_gym.core.hf_quiet import quiet_transformers
 from spa_gym.core.lm_cache import cache_kwargs, output_cache
 from spa_gym.progress.episodes import Episode
 from spa_gym.progress.small_model import ESTIMATOR_SYSTEM_PROMPT
@@ -176,8 +177,9 @@ class ProgressEstimator(nn.Module):
             raise FileNotFoundError(f"{model_dir} is not a Hugging Face model folder (no config.json)")
         device = resolve_device(device)
         dtype = dtype or (torch.bfloat16 if device.type == "cuda" else torch.float32)
-        tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        backbone = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype).to(device)
+        with quiet_transformers():
+            tokenizer = AutoTokenizer.from_pretrained(model_dir)
+            backbone = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype).to(device)
         return cls(backbone, tokenizer, **kwargs)
 
     @classmethod
@@ -204,10 +206,11 @@ class ProgressEstimator(nn.Module):
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+        staging = make_staging_dir(path)
         try:
-            self.backbone.save_pretrained(staging / "backbone", safe_serialization=True)
-            self.tokenizer.save_pretrained(staging / "backbone")
+            with quiet_transformers():
+                self.backbone.save_pretrained(staging / "backbone", safe_serialization=True)
+                self.tokenizer.save_pretrained(staging / "backbone")
             save_file({k: v.detach().float().cpu().contiguous() for k, v in self.head.state_dict().items()},
                       str(staging / "head.safetensors"))
             meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "kind": "lm", "system_prompt": self.format.system_prompt,
@@ -215,6 +218,7 @@ class ProgressEstimator(nn.Module):
             (staging / "estimator.json").write_text(json.dumps(meta, indent=2) + "\n")
             if path.exists():
                 shutil.rmtree(path)
+            apply_umask(staging)
             os.replace(staging, path)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

@@ -26,12 +26,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from spa_gym.core.files import atomic_path, default_cache_dir
+from spa_gym.core.files import apply_umask, atomic_path, default_cache_dir, make_staging_dir
+from spa_gym.core.hf_quiet import quiet_transformers
 
 ASSETS = Path(__file__).parent / "assets"
 #: The shipped BPE tokenizer (Hugging Face ``tokenizers`` JSON).
@@ -166,16 +166,18 @@ def build_small_model(out_dir: str | os.PathLike, *, size: str = "tiny", seed: i
     config = small_model_config(size)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}."))
+    staging = make_staging_dir(out_dir)
     try:
         # torch's global RNG is what HF init uses; fork it so the caller's stream is untouched.
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             model = LlamaForCausalLM(config)
-        model.save_pretrained(staging, safe_serialization=True)
-        load_tokenizer().save_pretrained(staging)
+        with quiet_transformers():
+            model.save_pretrained(staging, safe_serialization=True)
+            load_tokenizer().save_pretrained(staging)
         if out_dir.exists():
             shutil.rmtree(out_dir)
+        apply_umask(staging)
         os.replace(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

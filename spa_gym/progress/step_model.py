@@ -36,7 +36,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -47,6 +46,7 @@ import torch
 from torch import nn
 
 from spa_gym.core.devices import resolve_device
+from spa_gym.core.files import apply_umask, make_staging_dir
 from spa_gym.core.text_encoders import HashedNgramEncoder
 from spa_gym.progress.episodes import Episode
 from spa_gym.progress.estimator import ProgressEstimator
@@ -213,7 +213,7 @@ class StepProgressEstimator(nn.Module):
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+        staging = make_staging_dir(path)
         try:
             save_file({k: v.detach().float().cpu().contiguous() for k, v in self.state_dict().items()},
                       str(staging / "weights.safetensors"))
@@ -221,6 +221,7 @@ class StepProgressEstimator(nn.Module):
             (staging / "estimator.json").write_text(json.dumps(meta, indent=2) + "\n")
             if path.exists():
                 shutil.rmtree(path)
+            apply_umask(staging)
             os.replace(staging, path)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

@@ -174,7 +174,8 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
     """Fit ``estimator`` in place with the SPA objective; return the history.
 
     History keys: ``train_loss`` and ``valid_loss`` (one value per epoch; ``valid_loss`` empty without
-    validation episodes), ``best_epoch``, ``best_valid_loss``, ``stopped_early``, ``epochs_run``.
+    validation episodes), ``best_epoch`` (counted from 1, as the log does; 0: never improved), ``best_valid_loss``,
+    ``stopped_early``, ``epochs_run``.
     With validation episodes the estimator ends with its best weights.
     """
     cfg = resolve_config(estimator, config or EstimatorTrainingConfig())
@@ -188,6 +189,8 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
     valid = _usable(valid_episodes, "valid_episodes")
     from tqdm.auto import tqdm
 
+    from spa_gym.core.bars import progress_bar
+
     # ---- optimizer: backbone and head as separate groups (the head usually wants a larger step)
     for p in estimator.backbone.parameters():
         p.requires_grad_(not cfg.freeze_backbone)
@@ -198,7 +201,8 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
                        "lr": cfg.learning_rate})
     optimizer = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
 
-    history: dict[str, Any] = {"train_loss": [], "valid_loss": [], "best_epoch": -1,
+    # Epochs count from 1, as the log lines do; best_epoch 0 means no validation improvement yet.
+    history: dict[str, Any] = {"train_loss": [], "valid_loss": [], "best_epoch": 0,
                                "best_valid_loss": math.inf, "stopped_early": False, "epochs_run": 0,
                                "config": asdict(cfg)}
     best_state: dict[str, torch.Tensor] | None = None
@@ -220,8 +224,8 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
         # ---- one pass over the training episodes
         estimator.train()
         order = torch.randperm(len(train), generator=gen).tolist()
-        total, bar = 0.0, tqdm(range(steps_per_epoch), desc=f"estimator epoch {epoch + 1}/{cfg.epochs}",
-                               disable=not cfg.progress, leave=False)
+        total, bar = 0.0, progress_bar(range(steps_per_epoch), desc=f"estimator epoch {epoch + 1}/{cfg.epochs}",
+                                       disable=not cfg.progress, leave=False)
         for b in bar:
             batch = [train[i] for i in order[b * cfg.batch_size:(b + 1) * cfg.batch_size]]
             rewards = torch.tensor([ep.final_reward for ep in batch], dtype=torch.float32)
@@ -239,11 +243,11 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
             v = evaluate_loss(estimator, valid, cfg.eval_batch_size, cfg.objective)
             history["valid_loss"].append(v)
             if v < history["best_valid_loss"] - cfg.min_delta:
-                history["best_valid_loss"], history["best_epoch"] = v, epoch
+                history["best_valid_loss"], history["best_epoch"] = v, epoch + 1
                 best_state = {k: t.detach().to("cpu", copy=True) for k, t in estimator.state_dict().items()}
                 if out_dir is not None:
                     estimator.save(Path(out_dir) / "best")
-            elif cfg.patience and epoch - history["best_epoch"] >= cfg.patience:
+            elif cfg.patience and epoch + 1 - history["best_epoch"] >= cfg.patience:
                 history["stopped_early"] = True
         history["epochs_run"] = epoch + 1
         if cfg.progress:
