@@ -203,14 +203,14 @@ def test_binds_loopback_by_default(run_dir, capsys):
 
 
 # ---------------------------------------------------------------------- a real browser
-def _chromium_driver(tmp_path: Path):
+def _chromium_driver(tmp_path: Path, monkeypatch):
     if not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()):
         pytest.skip(f"Debian's chromium and chromium-driver are not installed ({CHROMIUM}, {CHROMEDRIVER}); "
                     "apt-get install -y chromium chromium-driver")
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (the viewer extra)")
     from selenium.webdriver.chrome.service import Service
 
-    os.environ.setdefault("SE_OFFLINE", "true")  # selenium-manager must never try to download a driver
+    monkeypatch.setenv("SE_OFFLINE", "true")  # selenium-manager must never try to download a driver
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -221,8 +221,8 @@ def _chromium_driver(tmp_path: Path):
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
-def test_page_in_chromium(run_dir, tmp_path):
-    driver = _chromium_driver(tmp_path)
+def test_page_in_chromium(run_dir, tmp_path, monkeypatch):
+    driver = _chromium_driver(tmp_path, monkeypatch)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait

@@ -106,6 +106,9 @@ def _write_json(path: Path, data: Any) -> None:
     write_text_atomic(path, json.dumps(data, indent=2, default=str))
 
 
+#: One name per PPO run, in the curves, the plot legend and the test table.
+RUN_NAMES = {"sparse": "PPO-sparse", "spa": "PPO-SPA"}
+
 STAGE_TIMES_FILE = "stage_times.json"
 
 
@@ -272,14 +275,14 @@ def _run_stages(cfg: DemoConfig, out: Path, progress: bool, log: Callable[[str],
             _write_json(run_dir / "history.json", history)
             policy.save_pretrained(run_dir / "model")
             done()
-        curves[f"PPO-{reward}"] = json.loads((run_dir / "history.json").read_text())
+        curves[RUN_NAMES[reward]] = json.loads((run_dir / "history.json").read_text())
 
     # --- 6. evaluation on the fixed test tasks
     tasks = task_list(env_eval(), "test", cfg.eval_tasks)
     results: dict[str, dict[str, float]] = {}
     (out / "eval").mkdir(exist_ok=True)
-    for name, path in (("SFT", sft_dir), ("PPO-sparse", out / "ppo_sparse" / "model"),
-                       ("PPO-SPA", out / "ppo_spa" / "model")):
+    for name, path in (("SFT", sft_dir), (RUN_NAMES["sparse"], out / "ppo_sparse" / "model"),
+                       (RUN_NAMES["spa"], out / "ppo_spa" / "model")):
         result_file = out / "eval" / f"{name}.json"
         if not result_file.is_file():
             done = stage(f"evaluating {name} on {len(tasks)} test tasks")

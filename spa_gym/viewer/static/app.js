@@ -40,8 +40,9 @@ function chart(target, title, x, series, opts = {}) {
 }
 
 // ---------------------------------------------------------------- episode list
-function idCell(r, id) {
-  // "train.jsonl:3", breakable before the line number; the full path in the tooltip
+function idCell(r, id, oneFile) {
+  // the line number, after the file name when the run has several files; the full path in the tooltip
+  if (oneFile) return el("td", { class: "num", title: id, text: String(r.line) });
   return el("td", { title: id }, r.file.split("/").pop(), el("wbr"), `:${r.line}`);
 }
 
@@ -66,19 +67,20 @@ async function loadList() {
   const data = await getJSON(`/api/episodes?${params}`);
   const body = $("#episode-list tbody");
   body.replaceChildren();
+  const oneFile = new Set(data.rows.map((r) => r.file)).size <= 1;
   for (const r of data.rows) {
     const id = `${r.file}:${r.line}`;
     let tr;
     if (r.error) {
-      tr = el("tr", { class: "error-row" }, idCell(r, id), el("td", { colspan: "7", text: `unreadable: ${r.error}` }));
+      tr = el("tr", { class: "error-row" }, idCell(r, id, oneFile), el("td", { colspan: "7", text: `unreadable: ${r.error}` }));
     } else {
       tr = el("tr", {},
-        idCell(r, id), el("td", { text: r.env_id.replace(/^SPA-|-v\d+$/g, "") }),
+        idCell(r, id, oneFile), el("td", { class: "clip", text: r.env_id.replace(/^SPA-|-v\d+$/g, ""), title: r.env_id }),
         el("td", { text: r.task, title: `${r.task_type} / ${r.split} / task ${r.task_id}` }),
         el("td", { class: r.won ? "won" : "lost", text: r.won ? "won" : "lost" }),
         el("td", { class: "num", text: fmt(r.final_reward, 2) }), el("td", { class: "num", text: String(r.steps) }),
         el("td", { class: "num", text: r.steps ? `${Math.round((100 * r.valid) / r.steps)}%` : "-" }),
-        el("td", { text: r.reward_mode }));
+        el("td", { class: "clip", text: r.reward_mode, title: r.reward_mode }));
       tr.addEventListener("click", () => { location.hash = `#episode=${encodeURIComponent(r.file)}&line=${r.line}`; });
     }
     tr.dataset.id = id;
@@ -91,7 +93,10 @@ async function loadList() {
 // ---------------------------------------------------------------- one episode
 async function showEpisode(file, line) {
   selected = `${file}:${line}`;
-  for (const tr of document.querySelectorAll("#episode-list tbody tr")) tr.classList.toggle("selected", tr.dataset.id === selected);
+  for (const tr of document.querySelectorAll("#episode-list tbody tr")) {
+    tr.classList.toggle("selected", tr.dataset.id === selected);
+    if (tr.dataset.id === selected) tr.scrollIntoView({ block: "nearest" });
+  }
   const data = await getJSON(`/api/episode?file=${encodeURIComponent(file)}&line=${line}`);
   $("#episode-hint").hidden = true;
   $("#episode").hidden = false;
