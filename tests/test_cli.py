@@ -76,7 +76,10 @@ def test_demo_end_to_end_survives_a_crash_and_resumes(tmp_path, monkeypatch, cap
     assert "PPO with spa rewards" in second and "PPO with sparse" not in second
     report = json.loads((out / "report.json").read_text())
     assert list(report["results"]) == ["SFT", "PPO-sparse", "PPO-SPA"]
-    assert [h["iteration"] for h in report["curves"]["PPO-spa"]] == [1, 2]
+    assert list(report["curves"]) == ["PPO-sparse", "PPO-SPA"]  # one name per run, as in the table
+    meta = report["meta"]  # the stage times of both invocations, the crashed one included
+    assert meta["invocations"] == 2 and "SFT on expert demonstrations of 4 training tasks" in meta["stage times (s)"]
+    assert [h["iteration"] for h in report["curves"]["PPO-SPA"]] == [1, 2]
     assert (out / "learning_curves.png").is_file() and "| PPO-SPA |" in (out / "report.md").read_text()
     assert "PPO-SPA" in second  # the printed table
 

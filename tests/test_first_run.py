@@ -223,3 +223,25 @@ def test_python_api_prints_no_transformers_bars(tiny_model_dir, tmp_path, capfd)
     captured = capfd.readouterr()
     assert "Loading weights" not in captured.err + captured.out
     assert "Writing" not in captured.err + captured.out
+
+
+# ------------------------------------------------------------------ the plot
+def test_learning_curves_say_what_they_show():
+    from spa_gym.agents.evaluate import learning_curves_figure
+
+    flat = [{"iteration": i, "success_rate": 0.0, "grounding": 0.5, "kl_to_ref": 0.01 * i} for i in (1, 2, 3)]
+    fig = learning_curves_figure({"PPO-sparse": flat, "PPO-SPA": flat})
+    success, grounding, kl = fig.axes
+    assert "training rollouts" in fig._suptitle.get_text()
+    for ax in fig.axes:
+        assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+        ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        assert all(float(t).is_integer() for t in ticks)  # whole iterations, no 1.5
+    assert success.get_ylim()[0] < 0 < 1 < success.get_ylim()[1]  # a rate axis, not -0.04..0.04
+    a, b = success.get_lines()
+    assert (a.get_marker(), a.get_linestyle()) != (b.get_marker(), b.get_linestyle())  # both visible when equal
+    assert a.get_markersize() > b.get_markersize()
+    assert [t.get_text() for t in success.get_legend().get_texts()] == ["PPO-sparse", "PPO-SPA"]
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

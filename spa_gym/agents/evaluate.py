@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from spa_gym.agents.rollout import run_episodes
-from spa_gym.core.files import write_text_atomic
+from spa_gym.core.files import atomic_path, write_text_atomic
 from spa_gym.progress.episodes import Episode
 
 
@@ -78,27 +78,55 @@ def markdown_table(results: Mapping[str, Mapping[str, float]]) -> str:
     return "\n".join(lines)
 
 
-def plot_learning_curves(curves: Mapping[str, Sequence[Mapping[str, float]]], path: str | os.PathLike,
-                         keys: Sequence[str] = ("success_rate", "grounding", "kl_to_ref")) -> Path:
-    """One panel per metric, one line per run (x: PPO iteration); written as a PNG."""
+#: What each learning-curve panel shows: (title, y-axis label, fixed y range or None).
+CURVE_PANELS = {
+    "success_rate": ("success rate", "share of episodes won", (-0.05, 1.05)),
+    "grounding": ("grounding", "share of commands executed", (-0.05, 1.05)),
+    "kl_to_ref": ("KL to the SFT policy", "nats per reply token", None),
+}
+_STYLES = (("o", "-", 7), ("s", "--", 5), ("^", ":", 4), ("D", "-.", 3))  # marker, line, size: overlaps stay visible
+
+
+def learning_curves_figure(curves: Mapping[str, Sequence[Mapping[str, float]]],
+                           keys: Sequence[str] = ("success_rate", "grounding", "kl_to_ref")) -> Any:
+    """The matplotlib figure of :func:`plot_learning_curves` (for tests and notebooks)."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only, never a window
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
-    fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.6), squeeze=False)
     for ax, key in zip(axes[0], keys):
-        for name, hist in curves.items():
+        title, ylabel, ylim = CURVE_PANELS.get(key, (key.replace("_", " "), key, None))
+        for (name, hist), (marker, line, size) in zip(curves.items(), _STYLES * len(curves)):
             xs = [h["iteration"] for h in hist if key in h]
-            ax.plot(xs, [h[key] for h in hist if key in h], marker="o", ms=3, label=name)
+            ax.plot(xs, [h[key] for h in hist if key in h], marker=marker, linestyle=line, ms=size, alpha=0.85,
+                    label=name)
         ax.set_xlabel("PPO iteration")
-        ax.set_title(key.replace("_", " "))
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole iterations only
+        if ylim is not None:
+            ax.set_ylim(*ylim)
         ax.grid(alpha=0.3)
     axes[0][0].legend()
+    fig.suptitle("PPO training rollouts (sampled replies, training tasks); the test table is greedy on test tasks",
+                 fontsize=9)
     fig.tight_layout()
+    return fig
+
+
+def plot_learning_curves(curves: Mapping[str, Sequence[Mapping[str, float]]], path: str | os.PathLike,
+                         keys: Sequence[str] = ("success_rate", "grounding", "kl_to_ref")) -> Path:
+    """One panel per metric of the PPO training rollouts, one line per run (x: PPO iteration); a PNG."""
+    import matplotlib.pyplot as plt
+
+    fig = learning_curves_figure(curves, keys)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
     return path
 
@@ -119,9 +147,12 @@ def write_report(out_dir: str | os.PathLike, results: Mapping[str, Mapping[str, 
     md += [markdown_table(results), ""]
     if curves:
         paths["plot"] = plot_learning_curves(curves, out / "learning_curves.png")
-        md += ["![learning curves](learning_curves.png)", ""]
+        md += ["![learning curves of the PPO training rollouts](learning_curves.png)", "",
+               "The curves are PPO's training rollouts (sampled replies on training tasks); the table above is the "
+               "greedy evaluation on test tasks, so the two can move differently.", ""]
     paths["markdown"].write_text("\n".join(md))
     return paths
 
 
-__all__ = ["episode_metrics", "evaluate", "markdown_table", "plot_learning_curves", "task_list", "write_report"]
+__all__ = ["CURVE_PANELS", "episode_metrics", "evaluate", "learning_curves_figure", "markdown_table",
+           "plot_learning_curves", "task_list", "write_report"]
