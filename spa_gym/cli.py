@@ -79,6 +79,25 @@ def _print_table(title: str, results: dict[str, dict[str, float]]) -> None:
     _console().print(table)
 
 
+def _print_comparison(comparison: dict) -> None:
+    """The demo's SB3 comparison of reward forms: one row per arm, then spa_potential against sparse."""
+    from rich.table import Table
+
+    cfg = comparison["config"]
+    table = Table(title=f"Success by reward, MaskablePPO (sampled actions): {len(comparison['tasks']['train'])} "
+                        f"easy ALFWorld tasks, {cfg['total_timesteps']} steps per arm, seed {comparison['seed']}")
+    for col in ("arm", "training tasks [95% CI]", "held-out tasks [95% CI]", "train time"):
+        table.add_column(col, justify="left" if col == "arm" else "right")
+    for arm, r in comparison["arms"].items():
+        cell = lambda key: "{:.1%} [{:.0%}, {:.0%}] n={}".format(r[key], *r[f"{key}_ci95"],  # noqa: E731
+                                                                r[f"{key}_episodes"])
+        table.add_row(arm, cell("train_success"), cell("heldout_success"), f"{r['train_seconds_per_seed'][0]:.0f} s")
+    console = _console()
+    console.print(table)
+    if comparison.get("headline"):
+        console.print(comparison["headline"], soft_wrap=True)
+
+
 def _policy(model: str, device: str, lora_r: int = 0):
     from spa_gym.agents.policy import LLMPolicy, resolve_device
 
@@ -106,7 +125,8 @@ def demo(env: str = ENV_OPT,
                                                help="torch CPU threads (default: the preset's, 2). Results depend "
                                                     "on it, not on the machine's core count."),
          ) -> None:
-    """The main job: small model -> SFT -> exploration -> progress estimator -> PPO sparse vs SPA -> test table."""
+    """The main job: small model -> SFT -> exploration -> progress estimator -> PPO sparse vs SPA -> test table;
+    then SB3 with sparse / SPA / oracle rewards on easy ALFWorld tasks and a progress-vs-true-progress plot."""
     from dataclasses import replace
 
     from spa_gym.agents.pipeline import PRESETS, run_demo
@@ -130,6 +150,9 @@ def demo(env: str = ENV_OPT,
         if paths.get(name):
             typer.echo(f"{'report' if name == 'markdown' else name}: {paths[name]}")
     typer.echo(f"this invocation: {result['wall_s']:.0f}s")
+    if result["comparison"].get("arms"):  # last: the measured number where SPA beats sparse
+        _print_comparison(result["comparison"])
+        typer.echo(f"progress plot: {paths['progress_plot']}")
 
 
 @app.command()

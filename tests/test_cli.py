@@ -82,6 +82,10 @@ def test_demo_end_to_end_survives_a_crash_and_resumes(tmp_path, monkeypatch, cap
     assert [h["iteration"] for h in report["curves"]["PPO-SPA"]] == [1, 2]
     assert (out / "learning_curves.png").is_file() and "| PPO-SPA |" in (out / "report.md").read_text()
     assert "PPO-SPA" in second  # the printed table
+    # ... and, last, the SB3 comparison of reward forms (ALFWorld, smoke-sized) with its progress plot
+    assert list(report["sb3_comparison"]["arms"]) == ["sparse", "spa_potential", "oracle"]
+    assert "| spa_potential |" in (out / "report.md").read_text() and (out / "progress_plot.png").is_file()
+    assert second.rstrip().splitlines()[-1].startswith("progress plot: ")
 
     assert main(argv) == 0  # a finished run only re-reads its results: no stage runs again
     third = capsys.readouterr().out

@@ -133,13 +133,18 @@ def plot_learning_curves(curves: Mapping[str, Sequence[Mapping[str, float]]], pa
 
 def write_report(out_dir: str | os.PathLike, results: Mapping[str, Mapping[str, float]],
                  curves: Mapping[str, Sequence[Mapping[str, float]]] | None = None,
-                 meta: Mapping[str, Any] | None = None, title: str = "spa-gym evaluation") -> dict[str, Path]:
-    """Write ``report.json``, ``report.md`` and (with ``curves``) ``learning_curves.png`` to ``out_dir``."""
+                 meta: Mapping[str, Any] | None = None, title: str = "spa-gym evaluation",
+                 sections: Sequence[str] = (), extra: Mapping[str, Any] | None = None) -> dict[str, Path]:
+    """Write ``report.json``, ``report.md`` and (with ``curves``) ``learning_curves.png`` to ``out_dir``.
+
+    ``sections`` are Markdown lines appended after the policy table and plot; ``extra`` holds further
+    top-level entries of ``report.json`` (the demo's SB3 comparison).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "report.json", "markdown": out / "report.md"}
     payload = {"meta": dict(meta or {}), "results": {k: dict(v) for k, v in results.items()},
-               "curves": {k: list(v) for k, v in (curves or {}).items()}}
+               "curves": {k: list(v) for k, v in (curves or {}).items()}, **dict(extra or {})}
     write_text_atomic(paths["json"], json.dumps(payload, indent=2, default=str))
     md = [f"# {title}", ""]
     if meta:
@@ -150,6 +155,7 @@ def write_report(out_dir: str | os.PathLike, results: Mapping[str, Mapping[str, 
         md += ["![learning curves of the PPO training rollouts](learning_curves.png)", "",
                "The curves are PPO's training rollouts (sampled replies on training tasks); the table above is the "
                "greedy evaluation on test tasks, so the two can move differently.", ""]
+    md += list(sections)
     paths["markdown"].write_text("\n".join(md))
     return paths
 

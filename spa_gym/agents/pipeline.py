@@ -8,9 +8,15 @@
                                        |        |              |
                                        +-> evaluate SFT, PPO-sparse, PPO-SPA on the test split -> report
 
+then, beside the LLM, the measured SPA win at a size that fits: MaskablePPO with sparse, SPA (potential
+form) and oracle rewards on 8 easy ALFWorld tasks (``spa_gym.agents.sb3_comparison``, one seed, about two
+minutes on CPU), and ``progress_plot.png``: per-step SPA reward and the estimator's cumulative progress
+against true progress on held-out episodes (``spa_gym.agents.progress_plot``). Both go into the report.
+
 Every stage writes its output atomically under ``out_dir`` and is skipped when that output already
 exists; PPO resumes from its per-iteration checkpoint. Killing a run and starting the same command
-again therefore loses at most the stage step in progress (one PPO iteration, one estimator epoch).
+again therefore loses at most the stage step in progress (one PPO iteration, one estimator epoch, one
+SB3 arm).
 ``out_dir/config.json`` records the settings; resuming with other settings is refused.
 """
 
@@ -29,6 +35,7 @@ from spa_gym.agents.policy import LLMPolicy, resolve_device
 from spa_gym.agents.ppo import PPOConfig, train_ppo
 from spa_gym.agents.prompts import PromptConfig
 from spa_gym.agents.rollout import make_env, run_episodes
+from spa_gym.agents.sb3_comparison import ComparisonConfig
 from spa_gym.agents.sft import SFTConfig, expert_samples, train_sft
 from spa_gym.core.files import check_output_dir, write_text_atomic
 
@@ -66,6 +73,8 @@ class DemoConfig:
     sft: SFTConfig = field(default_factory=SFTConfig)
     estimator: EstimatorConfig = field(default_factory=EstimatorConfig)
     ppo: PPOConfig = field(default_factory=PPOConfig)
+    # SB3 comparison of reward forms on easy ALFWorld tasks (spa_gym.agents.sb3_comparison); None skips it
+    comparison: ComparisonConfig | None = field(default_factory=ComparisonConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -85,7 +94,10 @@ PRESETS: dict[str, DemoConfig] = {
                         max_new_tokens=6, n_envs=4, threads=1, sft=SFTConfig(epochs=8, learning_rate=1e-2, batch_size=8),
                         estimator=EstimatorConfig(epochs=1, batch_size=4),
                         ppo=PPOConfig(iterations=2, episodes_per_iteration=4, n_envs=4, update_epochs=1,
-                                      minibatch_turns=8, grad_accum=1)),
+                                      minibatch_turns=8, grad_accum=1),
+                        comparison=ComparisonConfig(train_tasks=2, max_heldout_tasks=2, total_timesteps=256, n_steps=32,
+                                                    batch_size=64, n_epochs=1, estimator_per_task=4,
+                                                    estimator_epochs=2, eval_episodes=1, heldout_eval_episodes=1)),
 }
 
 
@@ -293,6 +305,9 @@ def _run_stages(cfg: DemoConfig, out: Path, progress: bool, log: Callable[[str],
             done()
         results[name] = json.loads(result_file.read_text())
 
+    # --- 7. (after the LLM rows) reward forms compared with SB3 on easy ALFWorld tasks, and the progress plot
+    comparison, sections = _compare_rewards(cfg, out, log, stage) if cfg.comparison else ({}, [])
+
     wall = round(time.perf_counter() - started, 1)
     times.finish(wall)
     meta = {"env": cfg.env_id, "model": cfg.model or f"small default ({cfg.model_size}), built from seed {cfg.seed}",
@@ -300,8 +315,81 @@ def _run_stages(cfg: DemoConfig, out: Path, progress: bool, log: Callable[[str],
             "PPO budget": f"{cfg.ppo.iterations} iterations x {cfg.ppo.episodes_per_iteration} episodes",
             "wall time of this invocation (s)": wall, "invocations": times.invocations,
             "stage time, all invocations (s)": times.total(), "stage times (s)": times.per_stage()}
-    paths = write_report(out, results, curves, meta, title=f"spa-gym demo on {cfg.env_id}")
-    return {"results": results, "curves": curves, "paths": paths, "wall_s": wall}
+    paths = write_report(out, results, curves, meta, title=f"spa-gym demo on {cfg.env_id}", sections=sections,
+                         extra={"sb3_comparison": comparison} if comparison else None)
+    if comparison.get("progress_plot"):
+        paths["progress_plot"] = out / comparison["progress_plot"]
+    return {"results": results, "curves": curves, "paths": paths, "wall_s": wall, "comparison": comparison}
+
+
+#: Reward arms of the demo's SB3 comparison (names of spa_gym.agents.sb3_comparison.ARMS).
+COMPARISON_ARMS = ("sparse", "spa_potential", "oracle")
+#: Noise levels of the noisy expert playing the progress plot's held-out episodes, one episode each.
+PLOT_EPSILONS = (0.0, 0.3, 0.6, 1.0)
+
+
+def _compare_rewards(cfg: DemoConfig, out: Path, log: Callable[[str], None],
+                     stage: Callable[[str], Callable[[], None]]) -> tuple[dict[str, Any], list[str]]:
+    """Stage 7: MaskablePPO with sparse, SPA (potential form) and oracle rewards on easy ALFWorld tasks, one
+    seed (resumable per arm, under ``out/sb3_comparison``), and ``progress_plot.png``: SPA reward and the
+    comparison's estimator against true progress on held-out episodes. Returns the report.json entry and the
+    report.md sections."""
+    import importlib.util
+
+    from spa_gym.agents import sb3_comparison as sb3c
+    from spa_gym.agents.progress_plot import plot_traces, trace_episode
+    from spa_gym.progress.episodes import NoisyExpertPolicy
+
+    ccfg = cfg.comparison
+    heading = f"## Reward forms compared: MaskablePPO on {ccfg.train_tasks} easy ALFWorld tasks"
+    if importlib.util.find_spec("sb3_contrib") is None:
+        log("    SB3 comparison skipped: it needs the sb3 extra (pip install 'spa-gym[sb3]')")
+        return {"skipped": "needs the sb3 extra"}, [heading, "", "Skipped: needs the sb3 extra "
+                                                    "(`pip install 'spa-gym[sb3]'`).", ""]
+    folder = out / "sb3_comparison"
+    job, estimator = sb3c.run_seed_in_folder("alfworld", cfg.seed, COMPARISON_ARMS, ccfg, folder, log=log, stage=stage)
+    summary = sb3c.summarise([job], COMPARISON_ARMS)
+
+    traces_file, plot_file = folder / "progress_traces.json", out / "progress_plot.png"
+    if not traces_file.is_file():
+        done = stage(f"tracing {len(PLOT_EPSILONS)} held-out episodes against true progress")
+        env = sb3c.make_text_env("alfworld", ccfg, expert=True)
+        pool = job["tasks"]["held_out"] or [("train", t) for t in job["tasks"]["train"]]
+        traces = [trace_episode(env, estimator, NoisyExpertPolicy(eps, seed=cfg.seed + i), seed=cfg.seed + i,
+                                options={"split": split, "task_id": task_id}, label=f"noisy expert, epsilon {eps}")
+                  for i, (eps, (split, task_id)) in enumerate(zip(PLOT_EPSILONS, pool * len(PLOT_EPSILONS)))]
+        _write_json(traces_file, traces)
+        done()
+    traces = json.loads(traces_file.read_text())
+    if not plot_file.is_file():
+        plot_traces(traces, plot_file, title="ALFWorld held-out tasks: SPA reward (potential form) and estimated "
+                                             "progress against true progress")
+
+    stats = job["estimator"]
+    entry = {"env": "alfworld", "seed": cfg.seed, "arms": summary, "headline": sb3c.headline(summary),
+             "tasks": job["tasks"], "estimator": stats, "config": asdict(ccfg),
+             "progress_plot": plot_file.name, "progress_traces": traces}
+    spearman = ", ".join(f"{t['spearman']:.2f}" for t in traces)
+    sections = [
+        heading, "",
+        f"Beside the LLM: a small policy (MaskablePPO over the admissible commands, hashed n-gram features) trained "
+        f"on {len(job['tasks']['train'])} easy ALFWorld training tasks (`{ccfg.alfworld_task_type}`, at most "
+        f"{ccfg.alfworld_max_receptacles} places) for {ccfg.total_timesteps} env steps per arm, seed {cfg.seed}; "
+        f"only the reward differs. `sparse`: the env's reward; `spa_potential`: SPA's potential form with the "
+        f"step-level progress estimator, trained on {stats['train_episodes']} mixed-outcome episodes of the training "
+        f"tasks (validation AUC {stats['valid_auc']:.3f}); `oracle`: the env expert's true progress. Success with "
+        f"sampled actions over {ccfg.eval_episodes} episodes per training task and {ccfg.heldout_eval_episodes} per "
+        f"held-out task ({len(job['tasks']['held_out'])} tasks of the other splits), 95% Wilson intervals. More "
+        f"seeds and arms: `benchmarks/spa_learning.py` (benchmarks/RESULTS.md).", "",
+        sb3c.markdown_table(summary), "",
+        *([sb3c.headline(summary), ""] if sb3c.headline(summary) else []),
+        "## SPA reward and estimated progress against true progress", "",
+        f"{len(traces)} episodes on held-out ALFWorld tasks, played by the env's expert with noise epsilon (a random "
+        f"admissible command with probability epsilon); the estimator above; SPA reward "
+        f"`clip(P_t, 0, 1) - clip(P_(t-1), 0, 1)` plus the env's final reward; true progress `1 - d_t / d_0` "
+        f"(`d_t`: the expert's remaining plan length). (P_t, true progress) per episode: {spearman}.", "",
+        f"![SPA reward and progress against true progress]({plot_file.name})", ""]
+    return entry, sections
 
 
 __all__ = ["DemoConfig", "EstimatorConfig", "PRESETS", "run_demo"]

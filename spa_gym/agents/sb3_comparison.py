@@ -404,6 +404,57 @@ def run_seed(env_name: str, seed: int, train_ids: Sequence[int], held_out: Seque
         torch.set_num_threads(threads)
 
 
+def run_seed_in_folder(env_name: str, seed: int, arms: Sequence[str], cfg: ComparisonConfig,
+                       out_dir: str | os.PathLike, log: Callable[[str], None] = print,
+                       stage: Callable[[str], Callable[[], None]] | None = None) -> tuple[dict[str, Any], Any]:
+    """:func:`run_seed` on :func:`select_tasks`'s tasks, resumable: the task lists, the estimator
+    (``estimator/``, always trained: the caller may want it) and each arm's result (``arms/<arm>.json``) are
+    kept under ``out_dir`` and reused, so a killed run loses at most the arm in progress. Each arm's numbers
+    only depend on its arguments, so a resumed run reports what an uninterrupted one would.
+
+    ``stage(name)`` (optional) is called before each piece of work and returns a function called after it
+    (the demo times its stages with it). Returns ``(result, estimator)``: ``result`` is :func:`run_seed`'s
+    dict plus ``tasks``.
+    """
+    from spa_gym.core.files import write_text_atomic
+    from spa_gym.progress import ProgressEstimator
+    from spa_gym.wrappers.text_features import HashedNgramEncoder
+
+    out = Path(out_dir)
+    tag = f"    {env_name} seed {seed}"  # no [brackets]: a rich console would read them as markup
+    begin = stage or (lambda name: (lambda: None))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        tasks = select_tasks(env_name, cfg, cache_dir=out)
+        est_dir, stats_file = out / "estimator", out / "estimator_stats.json"
+        if (est_dir / "estimator.json").is_file() and stats_file.is_file():
+            estimator, stats = ProgressEstimator.load(est_dir, device="cpu").eval(), json.loads(stats_file.read_text())
+        else:
+            done = begin(f"SB3 comparison: progress estimator on {len(tasks['train'])} {env_name} tasks")
+            estimator, stats = train_progress_estimator(env_name, tasks["train"], cfg, seed)
+            estimator.save(est_dir)
+            write_text_atomic(stats_file, json.dumps(stats, indent=1))
+            done()
+            log(f"{tag} estimator: {stats['train_episodes']} episodes ({stats['won']:.0%} won), "
+                f"{stats['epochs_run']} epochs, valid AUC {stats['valid_auc']:.3f}, {stats['seconds']:.0f}s")
+        result: dict[str, Any] = {"env": env_name, "seed": seed, "tasks": tasks, "estimator": stats, "arms": {}}
+        encoder = HashedNgramEncoder(dim=cfg.feature_dim)
+        for arm in arms:
+            arm_file = out / "arms" / f"{arm}.json"
+            if not arm_file.is_file():
+                done = begin(f"SB3 comparison: {arm} ({cfg.total_timesteps} PPO steps)")
+                run = run_arm(arm, env_name, cfg, seed, tasks["train"], tasks["held_out"], encoder, estimator)
+                arm_file.parent.mkdir(parents=True, exist_ok=True)
+                write_text_atomic(arm_file, json.dumps(run))
+                done()
+                log(f"{tag} {arm:>13}: {arm_summary_line(run)}")
+            result["arms"][arm] = json.loads(arm_file.read_text())
+        return result, estimator
+    finally:
+        torch.set_num_threads(threads)
+
+
 def arm_summary_line(run: dict[str, Any]) -> str:
     """One line on a finished arm: success on both task sets, held-out episode length, training time."""
     train, heldout = run["train"], run["heldout"]
@@ -471,12 +522,13 @@ def headline(summary: dict[str, Any]) -> str | None:
     if not {"sparse", "spa_potential", "oracle"} <= set(summary):
         return None
     sparse, spa, oracle = (summary[a]["train_success"] for a in ("sparse", "spa_potential", "oracle"))
-    gain = (spa - sparse) / (oracle - sparse) if oracle != sparse else float("nan")
+    ratio = f"{spa / sparse:.2f}x" if sparse else f"{spa:.1%} vs 0%"
+    share = f"{(spa - sparse) / (oracle - sparse):.0%}" if oracle != sparse else "undefined (oracle = sparse)"
     held = summary["spa_potential"]["heldout_success"] - summary["sparse"]["heldout_success"]
-    return (f"spa_potential vs sparse, training tasks: {spa / sparse if sparse else float('inf'):.2f}x; "
-            f"share of the oracle's gain over sparse: {gain:.0%}; held-out gain over sparse: {held:+.1%}")
+    return (f"spa_potential vs sparse, training tasks: {ratio}; "
+            f"share of the oracle's gain over sparse: {share}; held-out gain over sparse: {held:+.1%}")
 
 
 __all__ = ["ARMS", "ENVS", "ComparisonConfig", "TaskSubset", "arm_reward", "arm_summary_line", "easy_tasks",
            "evaluate", "headline", "is_easy", "make_arm_env", "make_text_env", "markdown_table", "run_arm",
-           "run_seed", "select_tasks", "summarise", "train_arm", "train_progress_estimator", "wilson_interval"]
+           "run_seed", "run_seed_in_folder", "select_tasks", "summarise", "train_arm", "train_progress_estimator", "wilson_interval"]
