@@ -245,3 +245,10 @@ def test_learning_curves_say_what_they_show():
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_empty_game_files_name_the_data_layout():
+    from spa_gym.envs.alfworld import AlfWorldEnv
+
+    with pytest.raises(ValueError, match=r"ALFWORLD_DATA.*json_2\.1\.1/<split>/<task>/<trial>/game\.tw-pddl"):
+        AlfWorldEnv(game_files=[])

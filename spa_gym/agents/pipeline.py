@@ -80,8 +80,8 @@ class DemoConfig:
         return asdict(self)
 
 
-#: Named settings: "full" is the README's demo (2 CPU cores, about 20 minutes); "smoke" checks the
-#: plumbing in seconds (tests).
+#: Named settings: "full" is the README's demo (sized for 2 CPU cores: about 10 minutes when they are idle,
+#: far longer on a busy machine); "smoke" checks the plumbing in under a minute (tests).
 PRESETS: dict[str, DemoConfig] = {
     "full": DemoConfig(
         sft_tasks=120, explore_tasks=64, explore_per_task=1, eval_tasks=40, train_max_steps=20, max_new_tokens=12,

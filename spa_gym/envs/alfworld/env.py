@@ -156,7 +156,9 @@ class AlfWorldEnv(TextEnv):
 
             files = list(game_files)
             if not files:
-                raise ValueError("game_files is empty")
+                raise ValueError("game_files is empty: no files were given. alfworld-download puts the games "
+                                 "under $ALFWORLD_DATA (default ~/.cache/alfworld) as json_2.1.1/<split>/<task>/"
+                                 "<trial>/game.tw-pddl, so glob '*/*/game.tw-pddl' inside a split folder")
             self._specs = [f if isinstance(f, GameSpec) else load_game_file(f) for f in files]
             self._paths = [None if isinstance(f, GameSpec) else Path(f) for f in files]
             digest = hashlib.sha256("\n".join(s.problem for s in self._specs).encode()).hexdigest()[:16]
