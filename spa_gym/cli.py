@@ -84,9 +84,10 @@ def _print_comparison(comparison: dict) -> None:
     from rich.table import Table
 
     cfg = comparison["config"]
-    table = Table(title=f"Success by reward, MaskablePPO (sampled actions): {len(comparison['tasks']['train'])} "
+    n_tasks = len(comparison["tasks"]["train"])
+    table = Table(title=f"Success by reward [95% CI], MaskablePPO (sampled actions): {n_tasks} "
                         f"easy ALFWorld tasks, {cfg['total_timesteps']} steps per arm, seed {comparison['seed']}")
-    for col in ("arm", "training tasks [95% CI]", "held-out tasks [95% CI]", "train time"):
+    for col in ("arm", "training tasks", "held-out tasks", "train time"):
         table.add_column(col, justify="left" if col == "arm" else "right")
     for arm, r in comparison["arms"].items():
         cell = lambda key: "{:.1%} [{:.0%}, {:.0%}] n={}".format(r[key], *r[f"{key}_ci95"],  # noqa: E731

@@ -212,7 +212,7 @@ def select_tasks(env_name: str, cfg: ComparisonConfig,
     train_ids = easy_tasks(env_name, "train", cfg, limit=cfg.train_tasks, cache_dir=cache_dir)
     splits = ("valid", "test", "test_unseen") if env_name == "alfworld" else ("valid", "test")
     # No split gives more than max_heldout_tasks: scanning stops there (the rest would be cut anyway).
-    per_split = [[(split, t) for t in easy_tasks(env_name, split, cfg, limit=cfg.max_heldout_tasks, cache_dir=cache_dir)]
+    per_split = [[(split, t) for t in easy_tasks(env_name, split, cfg, cfg.max_heldout_tasks, cache_dir)]
                  for split in splits]
     longest = max(map(len, per_split))
     held_out = [pair for group in zip(*[p + [None] * (longest - len(p)) for p in per_split])
@@ -531,4 +531,5 @@ def headline(summary: dict[str, Any]) -> str | None:
 
 __all__ = ["ARMS", "ENVS", "ComparisonConfig", "TaskSubset", "arm_reward", "arm_summary_line", "easy_tasks",
            "evaluate", "headline", "is_easy", "make_arm_env", "make_text_env", "markdown_table", "run_arm",
-           "run_seed", "run_seed_in_folder", "select_tasks", "summarise", "train_arm", "train_progress_estimator", "wilson_interval"]
+           "run_seed", "run_seed_in_folder", "select_tasks", "summarise", "train_arm", "train_progress_estimator",
+           "wilson_interval"]
