@@ -10,6 +10,7 @@
     spa-gym train --env ID --model DIR --reward spa --estimator DIR --out DIR   PPO
     spa-gym eval  --env ID --model DIR --out DIR           success, score, grounding, steps on the test split
     spa-gym view  DIR [--host H] [--port N]              web page over a run folder's episodes and reports
+    spa-gym rro collect|train|eval ...                    RRO: rising-reward collection, DPO + SFT, evaluation
 
 Long commands are resumable: run the same command again after a crash or Ctrl-C. User errors (a
 missing model folder, an unknown env id, a GPU asked for and absent) print one line, not a traceback.
@@ -346,9 +347,39 @@ def view(run: Path = typer.Argument(..., help="Run folder (episode JSONL files, 
     server.run()
 
 
+rro_app = typer.Typer(no_args_is_help=True, help="RRO: rising-reward collection, DPO + SFT training, evaluation.")
+app.add_typer(rro_app, name="rro")
+# The three commands keep their argparse options (spa_gym.agents.rro.cli): typer passes the arguments through.
+_PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+@rro_app.command("collect", context_settings=_PASS_THROUGH, add_help_option=False)
+def rro_collect(ctx: typer.Context) -> None:
+    """Rising-reward collection: steps.jsonl, pairs.jsonl, sft.jsonl, summary.json (--help for options)."""
+    from spa_gym.agents.rro.cli import main as collect_main
+
+    collect_main(ctx.args, prog="spa-gym rro collect")
+
+
+@rro_app.command("train", context_settings=_PASS_THROUGH, add_help_option=False)
+def rro_train(ctx: typer.Context) -> None:
+    """DPO on the RRO pairs + SFT on the rising steps; resumable (--help for options)."""
+    from spa_gym.agents.rro.cli import train_main
+
+    train_main(ctx.args)
+
+
+@rro_app.command("eval", context_settings=_PASS_THROUGH, add_help_option=False)
+def rro_eval(ctx: typer.Context) -> None:
+    """Greedy success rate and average score of model folders on a split (--help for options)."""
+    from spa_gym.agents.rro.cli import eval_main
+
+    eval_main(ctx.args)
+
+
 #: Commands that resume when run again, and what they keep of an interrupted run.
 RESUMABLE = {"demo": "finished stages and PPO iterations", "train": "finished PPO iterations",
-             "fit-estimator": "finished estimator epochs"}
+             "fit-estimator": "finished estimator epochs", "rro": "finished RRO training epochs (rro train)"}
 
 
 def _interrupted_message(args: list[str]) -> str:

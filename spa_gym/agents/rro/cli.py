@@ -1,5 +1,10 @@
-"""``spa-gym rro collect`` (alias: ``python -m spa_gym.agents.rro``): collect, then write steps, pairs,
-SFT samples and a summary."""
+"""``spa-gym rro collect|train|eval``.
+
+* ``collect`` (alias: ``python -m spa_gym.agents.rro``): rising-reward collection; writes steps, pairs,
+  SFT samples and a summary;
+* ``train``: DPO on the pairs + SFT on the rising steps (:mod:`spa_gym.agents.rro.train`), resumable;
+* ``eval``: greedy success rate and average score of model folders on a split.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +21,12 @@ from spa_gym.agents.rro.records import RROStep, preference_pairs, sft_samples
 from spa_gym.agents.rro.scoring import EstimatorProgress, ExpertPlanProgress
 
 
-def main(argv: Sequence[str] | None = None) -> dict[str, float]:
+def main(argv: Sequence[str] | None = None, prog: str = "python -m spa_gym.agents.rro") -> dict[str, float]:
     """``python -m spa_gym.agents.rro``: collect, then write steps, pairs, SFT samples and a summary."""
     import argparse
     import time
 
-    parser = argparse.ArgumentParser(prog="python -m spa_gym.agents.rro", description=(
+    parser = argparse.ArgumentParser(prog=prog, description=(
         "Collect rising-reward (RRO) process-supervision data: steps.jsonl, pairs.jsonl, sft.jsonl, summary.json."))
     parser.add_argument("--env", default="SPA-ALFWorld-v0", help="registered env id")
     parser.add_argument("--episodes", type=int, default=4, help="trajectories to collect")
@@ -112,3 +117,76 @@ def _policy_alone_success(args: Any, config: RROConfig, policy: Any, env: Any, s
                                                       seed=config.seed, n_envs=1, temperature=config.temperature,
                                                       top_p=config.top_p)]
     return float(np.mean([ep.won for ep in episodes])) if episodes else 0.0
+
+
+def train_main(argv: Sequence[str] | None = None, prog: str = "spa-gym rro train") -> list[dict[str, float]]:
+    """``spa-gym rro train``: DPO + SFT on a collection's steps.jsonl; run again to resume."""
+    import argparse
+
+    from spa_gym.agents.rro.records import read_steps
+    from spa_gym.agents.rro.train import RROTrainConfig, train_rro
+
+    parser = argparse.ArgumentParser(prog=prog, description=(
+        "Step-level DPO on RRO pairs plus SFT on the rising steps; writes OUT/model, OUT/history.json and a "
+        "per-epoch OUT/train_state.pt (run the same command again to resume)."))
+    parser.add_argument("--data", required=True, help="steps.jsonl of `spa-gym rro collect`, or its --out folder")
+    parser.add_argument("--model", required=True, help="local Hugging Face model folder to start from")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--device", default="cpu", help="torch device: cpu, cuda, auto")
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    parser.add_argument("--lora-r", type=int, default=0, help="LoRA rank (0: full fine-tuning)")
+    defaults = RROTrainConfig()
+    for name, value in asdict(defaults).items():
+        parser.add_argument("--" + name.replace("_", "-"), type=type(value), default=value,
+                            help=f"RROTrainConfig.{name} (default: {value})")
+    args = parser.parse_args(argv)
+    try:
+        config = RROTrainConfig(**{name: getattr(args, name) for name in asdict(defaults)})
+        data = Path(args.data)
+        steps = read_steps(data / "steps.jsonl" if data.is_dir() else data)
+        from spa_gym.agents.policy import LLMPolicy
+
+        if args.threads > 0:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        policy = LLMPolicy.from_pretrained(args.model, device=args.device, lora_r=args.lora_r)
+    except (FileNotFoundError, ValueError, RuntimeError) as err:
+        parser.error(str(err))
+    history = train_rro(policy, steps, args.out, config, progress=True,
+                        callback=lambda e: print(json.dumps(e), flush=True))
+    print(f"model written to {Path(args.out) / 'model'}")
+    return history
+
+
+def eval_main(argv: Sequence[str] | None = None, prog: str = "spa-gym rro eval") -> dict[str, dict[str, float]]:
+    """``spa-gym rro eval``: greedy success / average score of model folders on a split (report.json/.md)."""
+    import argparse
+
+    from spa_gym.agents.evaluate import evaluate, task_list, write_report
+    from spa_gym.agents.rollout import make_env
+
+    parser = argparse.ArgumentParser(prog=prog, description="Greedy success rate and average score on a split.")
+    parser.add_argument("--env", default="SPA-ALFWorld-v0", help="registered env id")
+    parser.add_argument("--model", action="append", required=True, help="model folder; repeat to compare")
+    parser.add_argument("--split", default="test")
+    parser.add_argument("--tasks", type=int, default=None, help="first N tasks of the split (default: all)")
+    parser.add_argument("--max-steps", type=int, default=None, help="episode step limit (default: the env's)")
+    parser.add_argument("--out", default="runs/rro_eval", help="folder for report.json / report.md")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    kwargs = {} if args.max_steps is None else {"max_steps": args.max_steps}
+    try:
+        tasks = task_list(make_env(args.env, **kwargs), args.split, args.tasks)
+        from spa_gym.agents.policy import LLMPolicy
+
+        policies = {path: LLMPolicy.from_pretrained(path, device=args.device) for path in args.model}
+    except (FileNotFoundError, ValueError, RuntimeError) as err:
+        parser.error(str(err))
+    results = {path: evaluate(policy, lambda: make_env(args.env, **kwargs), tasks, seed=args.seed)[0]
+               for path, policy in policies.items()}
+    write_report(args.out, results, meta={"env": args.env, "split": args.split, "tasks": len(tasks),
+                                          "seed": args.seed}, title="RRO evaluation")
+    print(json.dumps(results, indent=2))
+    return results

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from spa_gym.agents.parsing import expert_reply
+from spa_gym.agents.parsing import expert_reply, snap_to_admissible
 from spa_gym.agents.prompts import PromptConfig, build_messages
 from spa_gym.agents.rro.records import Candidate, RROStep, append_step
 from spa_gym.agents.rro.scoring import _as_scorer
@@ -48,7 +48,8 @@ class RROConfig:
 
 # ---------------------------------------------------------------------------------------- proposers
 class _LLMProposer:
-    """Samples replies from an LLMPolicy, one prompt at a time, from a generator seeded per episode."""
+    """Samples replies from an LLMPolicy, one prompt at a time, from a generator seeded per episode; commands
+    are snapped to admissible ones by the policy's ``prompt_config.snap_to_admissible``, like its rollouts."""
 
     def __init__(self, policy: Any, config: RROConfig) -> None:
         self.policy, self.config = policy, config
@@ -70,7 +71,10 @@ class _LLMProposer:
             self._pending = self.policy.act([messages] * k, temperature=self.config.temperature,
                                             top_p=self.config.top_p, generator=self.generator)
         gen = self._pending.pop(0)
-        return gen.text, gen.action
+        # The command is snapped as the policy's own rollouts snap it (PromptConfig.snap_to_admissible; 0: as
+        # written), so a candidate is the action the agent would take; the reply stays the model's text.
+        return gen.text, snap_to_admissible(gen.action, info.get("admissible_commands"),
+                                            self.prompt_config.snap_to_admissible)
 
 
 class _CallableProposer:
