@@ -10,6 +10,7 @@
     spa-gym train --env ID --model DIR --reward spa --estimator DIR --out DIR   PPO
     spa-gym eval  --env ID --model DIR --out DIR           success, score, grounding, steps on the test split
     spa-gym view  DIR [--host H] [--port N]              web page over a run folder's episodes and reports
+    spa-gym serve --protocol openenv --env ID --port N  serve an env with SPA rewards (openenv-core's server)
     spa-gym rro collect|train|eval ...                    RRO: rising-reward collection, DPO + SFT, evaluation
 
 Long commands are resumable: run the same command again after a crash or Ctrl-C. User errors (a
@@ -345,6 +346,25 @@ def view(run: Path = typer.Argument(..., help="Run folder (episode JSONL files, 
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"spa-gym view: http://{shown}:{port}/  (Ctrl-C stops)")
     server.run()
+
+
+@app.command()
+def serve(protocol: str = typer.Option("openenv", "--protocol", help="Wire protocol: openenv (openenv-core's server)."),
+          env: str = ENV_OPT,
+          host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback unless --allow-remote)."),
+          port: int = typer.Option(8011, "--port"),
+          estimator: Optional[Path] = typer.Option(None, "--estimator", help="Saved estimator (default: offline default)."),
+          max_sessions: int = typer.Option(8, "--max-sessions", help="Concurrent sessions, one env each."),
+          session_timeout: float = typer.Option(300.0, "--session-timeout", help="Seconds before an idle session is closed."),
+          allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a non-loopback --host.")) -> None:
+    """Serve an env with SPA rewards to remote trainers (OpenEnv: pip install 'spa-gym[openenv]')."""
+    if protocol != "openenv":
+        raise typer.BadParameter(f"unknown protocol {protocol!r}; choose openenv", param_hint="--protocol")
+    from spa_gym.integrations.openenv import serve as serve_openenv
+
+    typer.echo(f"spa-gym serve: {env} over openenv at http://{host}:{port}/  (Ctrl-C stops)")
+    serve_openenv(env, host, port, estimator, max_sessions=max_sessions, session_timeout_s=session_timeout,
+                  allow_remote=allow_remote)
 
 
 rro_app = typer.Typer(no_args_is_help=True, help="RRO: rising-reward collection, DPO + SFT training, evaluation.")
