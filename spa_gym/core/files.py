@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -91,6 +92,34 @@ def apply_umask(folder: str | os.PathLike) -> None:
     for p in [folder, *folder.rglob("*")]:
         if not p.is_symlink():
             os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~mask)
+
+
+@contextmanager
+def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a fresh staging folder beside ``path``; when the block succeeds it replaces ``path`` whole.
+
+    Build the whole folder in the yielded one (model weights, tokenizer, metadata). Its files get the modes
+    the user's umask gives (:func:`apply_umask`). On an exception the staging folder is removed and ``path``
+    is left as it was.
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "model"
+    >>> with atomic_folder(target) as tmp:
+    ...     _ = (tmp / "config.json").write_text("{}")
+    >>> sorted(p.name for p in target.iterdir()), sorted(p.name for p in target.parent.iterdir())
+    (['config.json'], ['model'])
+    """
+    path = Path(path)
+    staging = make_staging_dir(path)
+    try:
+        yield staging
+        if path.exists():
+            shutil.rmtree(path)
+        apply_umask(staging)
+        os.replace(staging, path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 @contextmanager

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +48,7 @@ import torch
 from torch import nn
 
 from spa_gym.core.devices import resolve_device
-from spa_gym.core.files import apply_umask, make_staging_dir
+from spa_gym.core.files import atomic_folder
 from spa_gym.core.hf_quiet import quiet_transformers
 from spa_gym.core.lm_cache import cache_kwargs, output_cache
 from spa_gym.progress.episodes import Episode
@@ -205,9 +204,7 @@ class ProgressEstimator(nn.Module):
         from safetensors.torch import save_file
 
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = make_staging_dir(path)
-        try:
+        with atomic_folder(path) as staging:
             with quiet_transformers():
                 self.backbone.save_pretrained(staging / "backbone", safe_serialization=True)
                 self.tokenizer.save_pretrained(staging / "backbone")
@@ -216,13 +213,6 @@ class ProgressEstimator(nn.Module):
             meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "kind": "lm", "system_prompt": self.format.system_prompt,
                     "max_context": self.max_context, "hidden_size": self.head.in_features}
             (staging / "estimator.json").write_text(json.dumps(meta, indent=2) + "\n")
-            if path.exists():
-                shutil.rmtree(path)
-            apply_umask(staging)
-            os.replace(staging, path)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         return path
 
     @classmethod

@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from spa_gym.core.files import apply_umask, atomic_path, default_cache_dir, make_staging_dir
+from spa_gym.core.files import atomic_folder, atomic_path, default_cache_dir
 from spa_gym.core.hf_quiet import quiet_transformers
 
 ASSETS = Path(__file__).parent / "assets"
@@ -165,9 +164,7 @@ def build_small_model(out_dir: str | os.PathLike, *, size: str = "tiny", seed: i
 
     config = small_model_config(size)
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = make_staging_dir(out_dir)
-    try:
+    with atomic_folder(out_dir) as staging:
         # torch's global RNG is what HF init uses; fork it so the caller's stream is untouched.
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -175,13 +172,6 @@ def build_small_model(out_dir: str | os.PathLike, *, size: str = "tiny", seed: i
         with quiet_transformers():
             model.save_pretrained(staging, safe_serialization=True)
             load_tokenizer().save_pretrained(staging)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        apply_umask(staging)
-        os.replace(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return out_dir
 
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -46,7 +45,7 @@ import torch
 from torch import nn
 
 from spa_gym.core.devices import resolve_device
-from spa_gym.core.files import apply_umask, make_staging_dir
+from spa_gym.core.files import atomic_folder
 from spa_gym.core.text_encoders import HashedNgramEncoder
 from spa_gym.progress.episodes import Episode
 from spa_gym.progress.estimator import ProgressEstimator
@@ -212,20 +211,11 @@ class StepProgressEstimator(nn.Module):
         from safetensors.torch import save_file
 
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = make_staging_dir(path)
-        try:
+        with atomic_folder(path) as staging:
             save_file({k: v.detach().float().cpu().contiguous() for k, v in self.state_dict().items()},
                       str(staging / "weights.safetensors"))
             meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "kind": KIND, "config": asdict(self.config)}
             (staging / "estimator.json").write_text(json.dumps(meta, indent=2) + "\n")
-            if path.exists():
-                shutil.rmtree(path)
-            apply_umask(staging)
-            os.replace(staging, path)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         return path
 
     @classmethod
