@@ -68,6 +68,7 @@ class DemoConfig:
     train_max_steps: int | None = None  # step limit of training/exploration episodes (None: env default)
     max_new_tokens: int = 16  # longest reply
     n_envs: int = 16  # environments played at once
+    spa_reward: str = "spa_potential"  # PPO-SPA's turn rewards: "spa_potential" (the default form) or "spa" (paper's)
     threads: int = 2  # torch CPU threads; float sums depend on it, so it is fixed here, not taken from the machine
     prompt: PromptConfig = field(default_factory=PromptConfig)
     sft: SFTConfig = field(default_factory=SFTConfig)
@@ -184,6 +185,8 @@ def run_demo(cfg: DemoConfig, out_dir: str | os.PathLike, *, progress: bool = Tr
     make_env(cfg.env_id).close()  # likewise for an unknown env id
     if cfg.model is not None and not (Path(cfg.model) / "config.json").is_file():
         raise FileNotFoundError(f"model folder not found or not a Hugging Face model (no config.json): {cfg.model}")
+    if cfg.spa_reward not in ("spa", "spa_potential"):
+        raise ValueError(f"spa_reward must be 'spa_potential' or 'spa', got {cfg.spa_reward!r}")
     _check_config(out, cfg)
     threads_before = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
@@ -276,18 +279,19 @@ def _run_stages(cfg: DemoConfig, out: Path, progress: bool, log: Callable[[str],
 
     # --- 5. PPO with sparse and with SPA rewards: same budget, same seeds
     curves: dict[str, list[dict[str, float]]] = {}
-    for reward in ("sparse", "spa"):
-        run_dir = out / f"ppo_{reward}"
+    for arm in ("sparse", "spa"):
+        reward = cfg.spa_reward if arm == "spa" else "sparse"
+        run_dir = out / f"ppo_{arm}"
         if not (run_dir / "model" / "policy.json").is_file():
             done = stage(f"PPO with {reward} rewards ({cfg.ppo.iterations} iterations)")
             policy = load_policy(sft_dir)
-            estimator = ProgressEstimator.load(est_dir / "final", device=cfg.device) if reward == "spa" else None
+            estimator = ProgressEstimator.load(est_dir / "final", device=cfg.device) if arm == "spa" else None
             ppo_cfg = replace(cfg.ppo, reward=reward, seed=cfg.seed, n_envs=min(cfg.ppo.n_envs, cfg.n_envs))
             history = train_ppo(policy, env_train, ppo_cfg, estimator=estimator, out_dir=run_dir, progress=progress)
             _write_json(run_dir / "history.json", history)
             policy.save_pretrained(run_dir / "model")
             done()
-        curves[RUN_NAMES[reward]] = json.loads((run_dir / "history.json").read_text())
+        curves[RUN_NAMES[arm]] = json.loads((run_dir / "history.json").read_text())
 
     # --- 6. evaluation on the fixed test tasks
     tasks = task_list(env_eval(), "test", cfg.eval_tasks)
