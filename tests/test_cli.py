@@ -58,8 +58,8 @@ def test_demo_end_to_end_survives_a_crash_and_resumes(tmp_path, monkeypatch, cap
 
     def crash_in_spa_run(policy, env_fn, cfg, **kwargs):
         def callback(iteration, metrics):
-            if cfg.reward == "spa":
-                raise Crash  # after the first checkpoint of the second PPO run
+            if cfg.reward != "sparse":
+                raise Crash  # after the first checkpoint of the second PPO run (the SPA one)
         return real_train_ppo(policy, env_fn, cfg, callback=callback, **kwargs)
 
     monkeypatch.setattr(pipeline, "train_ppo", crash_in_spa_run)
@@ -73,7 +73,7 @@ def test_demo_end_to_end_survives_a_crash_and_resumes(tmp_path, monkeypatch, cap
     assert main(argv) == 0
     second = capsys.readouterr().out
     assert "SFT on expert" not in second and "fitting the progress" not in second  # finished stages are kept
-    assert "PPO with spa rewards" in second and "PPO with sparse" not in second
+    assert "PPO with spa_potential rewards" in second and "PPO with sparse" not in second
     report = json.loads((out / "report.json").read_text())
     assert list(report["results"]) == ["SFT", "PPO-sparse", "PPO-SPA"]
     assert list(report["curves"]) == ["PPO-sparse", "PPO-SPA"]  # one name per run, as in the table
@@ -130,3 +130,11 @@ def test_collect_and_eval_commands(sft_toy_dir, tmp_path, capsys):
     report = json.loads((tmp_path / "eval" / "report.json").read_text())
     assert report["results"][str(sft_toy_dir)]["episodes"] == 2
     assert "100.0%" in capsys.readouterr().out
+
+
+def test_demo_rejects_an_unknown_spa_reward_before_any_work(tmp_path):
+    from spa_gym.agents.pipeline import DemoConfig, run_demo
+
+    with pytest.raises(ValueError, match="spa_reward"):
+        run_demo(DemoConfig(spa_reward="dense"), tmp_path / "demo")
+    assert not (tmp_path / "demo" / "config.json").exists()  # refused before the run folder is used
