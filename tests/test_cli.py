@@ -86,6 +86,13 @@ def test_demo_end_to_end_survives_a_crash_and_resumes(tmp_path, monkeypatch, cap
     assert list(report["sb3_comparison"]["arms"]) == ["sparse", "spa_potential", "oracle"]
     assert "| spa_potential |" in (out / "report.md").read_text() and (out / "progress_plot.png").is_file()
     assert second.rstrip().splitlines()[-1].startswith("progress plot: ")
+    # the exploration and test episodes are recorded through RecordEpisodes for `spa-gym view`, once each
+    from spa_gym.progress.episodes import read_jsonl
+
+    recorded = {p.stem: read_jsonl(p) for p in (out / "episodes").glob("*.jsonl")}
+    assert sorted(recorded) == ["eval-PPO-SPA", "eval-PPO-sparse", "eval-SFT", "explore"]
+    assert [len(v) for v in recorded.values()] == [4, 4, 4, 4]
+    assert "true_progress" in json.loads((out / "episodes" / "eval-SFT.jsonl").read_text().splitlines()[0])["steps"][0]
 
     assert main(argv) == 0  # a finished run only re-reads its results: no stage runs again
     third = capsys.readouterr().out

@@ -221,6 +221,14 @@ def _run_stages(cfg: DemoConfig, out: Path, progress: bool, log: Callable[[str],
     env_train = lambda: make_env(cfg.env_id, **train_kwargs)  # noqa: E731
     env_eval = lambda: make_env(cfg.env_id)  # noqa: E731
 
+    def recorded(env_fn: Callable[[], Any], name: str) -> Callable[[], Any]:
+        """``env_fn`` recording through RecordEpisodes to ``episodes/NAME.jsonl`` (for ``spa-gym view``)."""
+        from spa_gym.wrappers import RecordEpisodes
+
+        path = out / "episodes" / f"{name}.jsonl"
+        path.unlink(missing_ok=True)  # a stage re-runs whole after a crash: no lines of the interrupted attempt
+        return lambda: RecordEpisodes(env_fn(), path, max_bytes=0, metadata={"source": "demo", "stage": name})
+
     def load_policy(path: Path) -> LLMPolicy:
         return LLMPolicy.from_pretrained(path, device=cfg.device, lora_r=cfg.lora_r, prompt_config=cfg.prompt,
                                          max_new_tokens=cfg.max_new_tokens)
@@ -253,8 +261,8 @@ def _run_stages(cfg: DemoConfig, out: Path, progress: bool, log: Callable[[str],
         done = stage(f"exploring {cfg.explore_tasks} training tasks x {cfg.explore_per_task} with the SFT policy")
         policy = load_policy(sft_dir)
         tasks = [("train", i) for i in range(cfg.explore_tasks) for _ in range(cfg.explore_per_task)]
-        trajs = run_episodes(policy, env_train, tasks, seed=cfg.seed + 1, n_envs=cfg.n_envs, temperature=1.0,
-                             progress=progress, desc="exploring")
+        trajs = run_episodes(policy, recorded(env_train, "explore"), tasks, seed=cfg.seed + 1, n_envs=cfg.n_envs,
+                             temperature=1.0, progress=progress, desc="exploring")
         explored = [t.episode for t in trajs]
         write_jsonl(explore_file, explored)
         log(f"    success rate while exploring: {episode_metrics(explored)['success_rate']:.1%}")
@@ -302,8 +310,8 @@ def _run_stages(cfg: DemoConfig, out: Path, progress: bool, log: Callable[[str],
         result_file = out / "eval" / f"{name}.json"
         if not result_file.is_file():
             done = stage(f"evaluating {name} on {len(tasks)} test tasks")
-            metrics, episodes = evaluate(load_policy(path), env_eval, tasks, seed=cfg.seed, n_envs=cfg.n_envs,
-                                         progress=progress, desc=f"eval {name}")
+            metrics, episodes = evaluate(load_policy(path), recorded(env_eval, f"eval-{name}"), tasks, seed=cfg.seed,
+                                         n_envs=cfg.n_envs, progress=progress, desc=f"eval {name}")
             write_jsonl(out / "eval" / f"{name}.jsonl", episodes)
             _write_json(result_file, metrics)
             done()
