@@ -14,18 +14,6 @@ from spa_gym.wrappers import OracleProgressReward
 IDS = list(spa_gym.ENV_IDS)
 
 
-@pytest.fixture(scope="module")
-def make(tmp_path_factory):
-    cache = tmp_path_factory.mktemp("webshop-cache")
-
-    def make(env_id: str, **kwargs) -> gym.Env:
-        if env_id == "SPA-WebShop-v0":  # a small catalogue: its index builds in well under a second
-            kwargs = {"num_products": 300, "cache_dir": cache, **kwargs}
-        return gym.make(env_id, **kwargs)
-
-    return make
-
-
 def test_needs_an_expert_env(make):
     with pytest.raises(ValueError, match="expert=True"):
         OracleProgressReward(make("SPA-ALFWorld-v0"))

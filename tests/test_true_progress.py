@@ -14,18 +14,6 @@ IDS = list(spa_gym.ENV_IDS)
 TASKS = {"SPA-ALFWorld-v0": range(6), "SPA-WebShop-v0": range(6), "SPA-VirtualHome-v0": range(4)}
 
 
-@pytest.fixture(scope="module")
-def make(tmp_path_factory):
-    cache = tmp_path_factory.mktemp("webshop-cache")
-
-    def make(env_id: str, **kwargs) -> gym.Env:
-        if env_id == "SPA-WebShop-v0":  # a small catalogue: its index builds in well under a second
-            kwargs = {"num_products": 300, "cache_dir": cache, **kwargs}
-        return gym.make(env_id, **kwargs)
-
-    return make
-
-
 def expert_actions(env: gym.Env, task_id: int) -> list[str]:
     """The expert's winning commands for a test task, played on an env without a practical step limit."""
     _, info = env.reset(seed=0, options={"split": "test", "task_id": task_id})
