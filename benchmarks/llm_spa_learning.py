@@ -42,7 +42,7 @@ class Args:
     heldout_tasks: int = 16
     """Easy valid/test tasks judged as held out."""
     max_receptacles: int = 10
-    """Easy rooms: at most this many ``go to`` targets."""
+    """Easy rooms: at most this many ``go to`` targets (``pick_and_place_simple`` tasks, as in sb3_comparison)."""
     max_steps: int = 20
     """Episode step limit for exploration, PPO and evaluation."""
     model_size: str = "small"
@@ -101,21 +101,6 @@ class TaskIds(gym.Wrapper):
         return self.env.reset(seed=seed, options=options)
 
 
-def easy_tasks(split: str, n: int, max_receptacles: int, skip: int = 0) -> list[int]:
-    """The first ``n`` ``pick_and_place_simple`` tasks of ``split`` in rooms with <= ``max_receptacles`` places,
-    after skipping the first ``skip`` of them."""
-    env = gym.make("SPA-ALFWorld-v0")
-    chosen = []
-    for task_id in range(env.unwrapped.task_set.size(split)):
-        _, info = env.reset(options={"split": split, "task_id": task_id})
-        places = sum(c.startswith("go to ") for c in info["admissible_commands"])
-        if info["task_type"] == "pick_and_place_simple" and places <= max_receptacles:
-            chosen.append(task_id)
-            if len(chosen) >= skip + n:
-                break
-    return chosen[skip:]
-
-
 def main(args: Args) -> dict[str, Any]:
     import spa_gym  # noqa: F401  (registers the envs)
     from spa_gym.agents.evaluate import evaluate
@@ -123,6 +108,7 @@ def main(args: Args) -> dict[str, Any]:
     from spa_gym.agents.ppo import PPOConfig, train_ppo
     from spa_gym.agents.prompts import PromptConfig
     from spa_gym.agents.rollout import run_episodes
+    from spa_gym.agents.sb3_comparison import ComparisonConfig, easy_tasks
     from spa_gym.agents.sft import SFTConfig, expert_samples, train_sft
     from spa_gym.progress import ProgressEstimator
     from spa_gym.progress.recipes import mixed_outcome_episodes
@@ -135,12 +121,13 @@ def main(args: Args) -> dict[str, Any]:
     results: dict[str, Any] = {"args": asdict(args), "seeds": {}}
     prompt = PromptConfig(instruction=False, history_turns=2, snap_to_admissible=70.0)
 
-    # ---- 1. tasks: PPO's training tasks, other easy tasks for SFT, held-out easy tasks
-    both = easy_tasks("train", args.train_tasks + args.sft_tasks, args.max_receptacles)
+    # ---- 1. tasks (sb3_comparison's easy-task rule): PPO's training tasks, other easy tasks for SFT, held out
+    easy = ComparisonConfig(alfworld_max_receptacles=args.max_receptacles)
+    both = easy_tasks("alfworld", "train", easy, limit=args.train_tasks + args.sft_tasks)
     train_ids, sft_ids = both[:args.train_tasks], both[args.train_tasks:]
-    heldout = ([("valid", t) for t in easy_tasks("valid", args.heldout_tasks // 2, args.max_receptacles)]
-               + [("test", t) for t in easy_tasks("test", args.heldout_tasks - args.heldout_tasks // 2,
-                                                  args.max_receptacles)])
+    n_valid = args.heldout_tasks // 2
+    heldout = ([("valid", t) for t in easy_tasks("alfworld", "valid", easy, limit=n_valid)]
+               + [("test", t) for t in easy_tasks("alfworld", "test", easy, limit=args.heldout_tasks - n_valid)])
     print(f"{len(train_ids)} training tasks, {len(sft_ids)} SFT tasks, {len(heldout)} held-out tasks", flush=True)
 
     def env_fn(expert: bool = False, subset: bool = False) -> gym.Env:

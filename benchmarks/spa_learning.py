@@ -1,27 +1,10 @@
 """Does SPA's dense reward teach? MaskablePPO on easy ALFWorld and VirtualHome tasks, seven reward arms.
 
-Every trained arm gets the same PPO budget, seeds, features and policy (the project's SB3 path:
-``make_sb3_env`` + ``MaskableCandidateScoringPolicy``); only the reward differs:
-
-* ``random``: no training, a uniformly random admissible command every step (the floor);
-* ``sparse``: the env's own reward, 1.0 on success;
-* ``uniform``: the final reward split ``R / T`` over the episode's ``T`` steps. Not causal, so it is done
-  inside SB3 (``spa_gym.wrappers.sb3.UniformRewardCallback`` rewrites finished episodes at rollout end);
-* ``grounding``: ``GroundingReward`` with its defaults (0.5 per executed command + the final reward). The
-  policy only picks admissible commands, so this is a constant bonus per step: it shows what that does;
-* ``spa``: the paper's per-step form, ``SPAReward(form="per_step", alpha=1, beta=0)``, no env reward;
-* ``spa_potential``: the potential form, ``SPAReward(form="potential", alpha=1, beta=0)``: the estimator's
-  cumulative progress as a potential, plus the env's final reward;
-* ``oracle``: ``OracleProgressReward``, the progress the env's expert measures, ``(d_{t-1} - d_t) / d_0 + R``.
-
-Both spa arms use the default step-level estimator (``ProgressEstimator.default``), trained once per seed
-on ``mixed_outcome_episodes`` of the training tasks only.
-
-Tasks. ALFWorld: ``pick_and_place_simple`` in rooms with at most 10 places to go. VirtualHome: one task type
-(``turn_on_light`` by default) whose expert plan has at most 4 commands and whose admissible lists (at the
-start, along the expert plan, and after walking to each room) stay small enough for the K action slots.
-Training uses the first ``--train-tasks`` such tasks of the train split; held-out success is measured on the
-easy tasks of the other splits (never trained on, never seen by the estimator).
+Every trained arm gets the same PPO budget, seeds, features and policy; only the reward differs. The arms
+(``random``, ``sparse``, ``uniform``, ``grounding``, ``spa``, ``spa_potential``, ``oracle``), the estimator
+and the easy-task rules are described once, in :mod:`spa_gym.agents.sb3_comparison`. Training uses the first
+``--train-tasks`` easy tasks of the train split; held-out success is measured on the easy tasks of the other
+splits (never trained on, never seen by the estimator).
 
 Reported per arm: training-task and held-out success (sampled actions), per seed and pooled over seeds, with
 a 95% Wilson score interval over the pooled evaluation episodes (it ignores seed-to-seed spread: read the
