@@ -288,6 +288,21 @@ def test_estimator_progress_prefix_cache_equals_full_scoring(tiny_model_dir):  #
         assert cached._tokens <= max_context
 
 
+def test_step_level_estimator_as_process_reward():
+    """ProgressEstimator.default() (the step-level model, no token prefix to cache) scores candidates in full,
+    with the default reuse_prefix=True too, and the chosen contributions are its own scores of the trajectory."""
+    from spa_gym.progress.estimator import ProgressEstimator
+
+    estimator = ProgressEstimator.default(seed=0, device="cpu")
+    assert not EstimatorProgress(estimator).reuse_prefix
+    config = RROConfig(max_candidates=3, max_steps=4, seed=2)
+    steps = collect_rising_trajectories(toy_env(), RandomPolicy(seed=1), estimator, 2, config, progress=False)
+    check_rising_rule(steps, config)
+    for i, ep in enumerate(trajectories(steps)):
+        chosen = [s.chosen_candidate.contribution for s in steps if s.episode == i]
+        assert chosen == pytest.approx(estimator.score_steps(ep).tolist(), abs=1e-5)
+
+
 def test_command_line(tmp_path, capsys):
     out = tmp_path / "rro"
     args = ["--env", "SPA-ALFWorld-v0", "--episodes", "2", "--out", str(out), "--min-rise", "1",

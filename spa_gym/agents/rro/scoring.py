@@ -30,14 +30,19 @@ class EstimatorProgress:
     episode outgrows ``estimator.max_context`` the estimator's sliding window applies and the episode is
     scored in full, as :meth:`~spa_gym.progress.estimator.ProgressEstimator.score_steps` does.
 
+    The cache is for the causal-LM estimator; the step-level
+    :class:`~spa_gym.progress.step_model.StepProgressEstimator` (``ProgressEstimator.default()``) reads a step
+    as one vector, so it is always scored in full (a GRU step per episode step, cheap).
+
     Args:
         estimator: the progress estimator.
         reuse_prefix: keep the prefix cache (``False``: score every call in full; same numbers, slower).
+            Ignored for an estimator without a token-level prefix (no ``encode_header``).
     """
 
     def __init__(self, estimator: Any, reuse_prefix: bool = True) -> None:
         self.estimator = estimator
-        self.reuse_prefix = reuse_prefix
+        self.reuse_prefix = reuse_prefix and hasattr(estimator, "encode_header")
         self._header: tuple[str, str] | None = None  # (task, first observation) of the cached prefix
         self._steps: list[tuple[str, str]] = []  # its (action, observation) steps
         self._kv: list[tuple[Any, Any]] = []  # per layer (keys, values) of the prefix tokens
