@@ -5,9 +5,9 @@
     spa-gym envs                                   list the environment ids
     spa-gym demo                                   the main job: the whole SPA pipeline on ALFWorld, CPU, offline
     spa-gym sft   --env ID [--model DIR] --out DIR         SFT on expert demonstrations
-    spa-gym collect --env ID --model DIR|expert|random --out FILE.jsonl
+    spa-gym collect --env ID --model DIR|expert|random --out FILE.jsonl [--ray [ADDRESS]]
     spa-gym fit-estimator --episodes FILE.jsonl --out DIR  train the SPA progress estimator
-    spa-gym train --env ID --model DIR --reward spa --estimator DIR --out DIR   PPO
+    spa-gym train --env ID --model DIR --reward spa --estimator DIR --out DIR [--ray [ADDRESS]]   PPO
     spa-gym eval  --env ID --model DIR --out DIR           success, score, grounding, steps on the test split
     spa-gym view  DIR [--host H] [--port N]              web page over a run folder's episodes and reports
     spa-gym serve --protocol openenv --env ID --port N  serve an env with SPA rewards (openenv-core's server)
@@ -52,6 +52,10 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 ENV_OPT = typer.Option("SPA-ALFWorld-v0", "--env", help="Environment id (see `spa-gym envs`).")
 DEVICE_OPT = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto.")
 SEED_OPT = typer.Option(0, "--seed", help="Seed of model init, task draws and sampling.")
+RAY_OPT = typer.Option(None, "--ray", metavar="[ADDRESS]",
+                       help="Step the envs on Ray workers: a cluster address (auto, ray://HEAD:10001), or no "
+                            "value for a local Ray started for the command (needs the ray extra).")
+WORKERS_OPT = typer.Option(2, "--workers", help="Ray env workers (with --ray).")
 
 
 def _quiet_transformers() -> None:
@@ -195,7 +199,8 @@ def collect(env: str = ENV_OPT,
             tasks: int = typer.Option(50, "--tasks", help="Tasks 0..N-1 of the split."),
             per_task: int = typer.Option(1, "--per-task", help="Episodes per task."),
             temperature: float = typer.Option(1.0, "--temperature"),
-            device: str = DEVICE_OPT, seed: int = SEED_OPT) -> None:
+            device: str = DEVICE_OPT, seed: int = SEED_OPT,
+            ray: Optional[str] = RAY_OPT, workers: int = WORKERS_OPT) -> None:
     """Play episodes and write them as JSONL (exploration data for the progress estimator)."""
     from spa_gym.agents.evaluate import task_list
     from spa_gym.agents.rollout import make_env, run_episodes
@@ -212,7 +217,14 @@ def collect(env: str = ENV_OPT,
     out.unlink(missing_ok=True)
     meta = {"source": "collect", "model": model, "reward": "env"}
     recorded = lambda **kw: RecordEpisodes(make_env(env, **kw), out, max_bytes=0, metadata=meta)  # noqa: E731
-    if model in ("expert", "random"):
+    if ray is not None:  # the same lines, in the same order, from Ray workers
+        from spa_gym.distributed.commands import collect as collect_on_ray
+
+        if model not in ("expert", "random"):
+            _quiet_transformers()
+        episodes = collect_on_ray(env, model, out, task_ids, split=split, seed=seed, address=ray, n_workers=workers,
+                                  meta=meta, temperature=temperature, llm=lambda: _policy(model, device))
+    elif model in ("expert", "random"):
         policy = NoisyExpertPolicy(0.0, seed=seed) if model == "expert" else RandomPolicy(seed=seed)
         recorder = recorded(expert=model == "expert")
         episodes = collect_episodes(recorder, policy, len(task_ids), seed, split=split, task_ids=task_ids)
@@ -272,7 +284,8 @@ def train(env: str = ENV_OPT,
           episodes_per_iteration: int = typer.Option(16, "--episodes-per-iteration"),
           lr: float = typer.Option(1e-4, "--lr"), kl_coef: float = typer.Option(0.05, "--kl-coef"),
           lora_r: int = typer.Option(0, "--lora-r", help="LoRA rank (0: full fine-tuning)."),
-          device: str = DEVICE_OPT, seed: int = SEED_OPT) -> None:
+          device: str = DEVICE_OPT, seed: int = SEED_OPT,
+          ray: Optional[str] = RAY_OPT, workers: int = WORKERS_OPT) -> None:
     """PPO on the environment's training tasks with the chosen reward (resumable)."""
     from spa_gym.agents.ppo import PPOConfig, train_ppo
     from spa_gym.agents.rollout import make_env
@@ -296,7 +309,15 @@ def train(env: str = ENV_OPT,
     # Every rollout episode is recorded for `spa-gym view OUT` (PPO scores rewards after the episode).
     recorded = lambda: RecordEpisodes(make_env(env), out / "episodes" / "train.jsonl",  # noqa: E731
                                       metadata={"source": "train", "reward": reward})
-    history = train_ppo(policy, recorded, config, estimator=est, out_dir=out, progress=True)
+    if ray is None:
+        history = train_ppo(policy, recorded, config, estimator=est, out_dir=out, progress=True)
+    else:  # the envs step on Ray workers; the model, the rewards and the update stay here
+        from spa_gym.distributed.commands import ppo_rollouts
+
+        with ppo_rollouts(env, ray, workers, config.n_envs, out / "episodes" / "train.jsonl",
+                          {"source": "train", "reward": reward}) as rollout_fn:
+            history = train_ppo(policy, lambda: make_env(env), config, estimator=est, out_dir=out, progress=True,
+                                rollout_fn=rollout_fn)
     policy.save_pretrained(out / "model")
     (out / "history.json").write_text(json.dumps(history, indent=2))
     last = history[-1] if history else {}
@@ -415,6 +436,9 @@ def _interrupted_message(args: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user errors print one clear line instead of a traceback; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    # `--ray` with no address (last, or before another option) means a local Ray: click options need a value.
+    args = ["--ray=local" if a == "--ray" and (i + 1 == len(args) or args[i + 1].startswith("-")) else a
+            for i, a in enumerate(args)]
     try:
         app(args=args, prog_name="spa-gym")
     except SystemExit as exit_:

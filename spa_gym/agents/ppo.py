@@ -133,8 +133,12 @@ def _trainable(policy: Any) -> dict[str, torch.Tensor]:
 # ---------------------------------------------------------------------------------------- training
 def train_ppo(policy: Any, env_fn: Callable[[], Any], config: PPOConfig = PPOConfig(), *,
               estimator: Any = None, out_dir: str | os.PathLike | None = None, progress: bool = False,
-              callback: Callable[[int, dict[str, float]], None] | None = None) -> list[dict[str, float]]:
+              callback: Callable[[int, dict[str, float]], None] | None = None,
+              rollout_fn: Callable[..., list[Trajectory]] = run_episodes) -> list[dict[str, float]]:
     """Train ``policy`` (an ``LLMPolicy`` fresh from SFT) with PPO; returns one metrics dict per iteration.
+
+    ``rollout_fn`` plays the iteration's episodes, with :func:`~spa_gym.agents.rollout.run_episodes`'
+    signature (``spa_gym.distributed.ppo.ray_rollout_fn`` plays them on Ray workers).
 
     With ``out_dir``, a checkpoint is written after every iteration and a call with the same
     arguments resumes from it (the finished iterations are not repeated).
@@ -189,10 +193,10 @@ def train_ppo(policy: Any, env_fn: Callable[[], Any], config: PPOConfig = PPOCon
         # --- 1. rollouts on training tasks drawn from (seed, iteration): resuming redraws the same ones
         task_rng = np.random.default_rng([config.seed, iteration])
         tasks = [(config.train_split, int(i)) for i in task_rng.integers(0, n_tasks, config.episodes_per_iteration)]
-        trajs = run_episodes(policy, env_fn, tasks, seed=config.seed * 1_000_003 + iteration * 1009,
-                             n_envs=config.n_envs, temperature=config.temperature, top_p=config.top_p,
-                             timings=timings, progress=progress,
-                             desc=f"PPO ({config.reward}) {iteration + 1}/{config.iterations}: rollouts")
+        trajs = rollout_fn(policy, env_fn, tasks, seed=config.seed * 1_000_003 + iteration * 1009,
+                           n_envs=config.n_envs, temperature=config.temperature, top_p=config.top_p,
+                           timings=timings, progress=progress,
+                           desc=f"PPO ({config.reward}) {iteration + 1}/{config.iterations}: rollouts")
         episodes = [tr.episode for tr in trajs]
         # --- 2. turn rewards
         t1 = time.perf_counter()

@@ -159,9 +159,12 @@ class RecordEpisodes(gym.Wrapper):
         if self.metadata:
             record["meta"] = self.metadata
         record["recorded_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-        append_line(self.path, json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n",
-                    self.max_bytes, self.fsync)
+        self._write(json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n")
         self.episodes_written += 1
+
+    def _write(self, line: str) -> None:
+        """Store one finished episode's line (spa_gym.distributed's workers send it to the driver instead)."""
+        append_line(self.path, line, self.max_bytes, self.fsync)
 
 
 def append_line(path: Path, line: str, max_bytes: int = 0, fsync: bool = False) -> None:

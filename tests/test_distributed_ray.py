@@ -1,0 +1,175 @@
+"""spa_gym.distributed on a local Ray: episodes, SPA rewards, a killed worker, and the CLI's --ray.
+
+Ray starts once for the module (``ray.init(num_cpus=2)``); the workers are module-scoped fixtures and hold
+no CPU reservation, so every test's actors fit beside them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import signal
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+ray = pytest.importorskip("ray", reason="Ray is not installed (the `ray` extra: pip install 'spa-gym[ray]')")
+
+from agents_fixtures import sft_toy_dir, tiny_model_dir, toy_env  # noqa: E402,F401  (fixtures)
+
+from spa_gym.agents.rollout import run_episodes  # noqa: E402
+from spa_gym.distributed import (LLMBatchPolicy, PerEpisodePolicy, RayRollouts, SPAStepScorer,  # noqa: E402
+                                 start_estimator)
+from spa_gym.progress import ProgressEstimator  # noqa: E402
+from spa_gym.progress.episodes import NoisyExpertPolicy, collect_episodes  # noqa: E402
+from spa_gym.progress.toy import CountingEnv  # noqa: E402
+from spa_gym.wrappers import SPAReward  # noqa: E402
+
+TOY_ID = "AgentTest-Counting-v0"
+TASKS = [("train", i) for i in range(10)]
+TOY = functools.partial(CountingEnv, expert=True)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_ray():
+    # The workers' processes register the toy id too (the CLI makes envs by id).
+    register = lambda: gym.register(TOY_ID, "spa_gym.progress.toy:CountingEnv")  # noqa: E731  (pickled by value)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"worker_process_setup_hook": register, "env_vars": {"OMP_NUM_THREADS": "1"}})
+    if TOY_ID not in gym.registry:
+        register()
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def one_worker():
+    with RayRollouts(TOY, n_workers=1, envs_per_worker=4, worker_cpus=0) as rollouts:
+        yield rollouts
+
+
+@pytest.fixture(scope="module")
+def two_workers():
+    with RayRollouts(TOY, n_workers=2, envs_per_worker=2, worker_cpus=0) as rollouts:
+        yield rollouts
+
+
+def test_episodes_are_those_of_collect_episodes_whatever_the_number_of_workers(one_worker, two_workers):
+    reference = collect_episodes(toy_env(), NoisyExpertPolicy(0.4), len(TASKS), seed=7, split="train",
+                                 task_ids=[i for _, i in TASKS], progress=False)
+    assert len({len(ep) for ep in reference}) > 1  # episodes of different lengths: slots refill out of order
+    for rollouts in (one_worker, two_workers):
+        trajs = rollouts.run(PerEpisodePolicy(NoisyExpertPolicy(0.4)), TASKS, seed=7, n_envs=4)
+        assert [t.episode.to_dict() for t in trajs] == [ep.to_dict() for ep in reference]
+
+
+def test_llm_policy_gives_run_episodes_trajectories(one_worker, two_workers, tiny_model_dir):
+    from spa_gym.agents.policy import LLMPolicy
+
+    policy = LLMPolicy.from_pretrained(tiny_model_dir, max_new_tokens=4)
+    tasks = TASKS[:5]
+    reference = run_episodes(policy, toy_env, tasks, seed=3, n_envs=3)
+    for rollouts in (one_worker, two_workers):
+        trajs = rollouts.run(LLMBatchPolicy(policy), tasks, seed=3, n_envs=3)
+        assert [t.episode.to_dict() for t in trajs] == [t.episode.to_dict() for t in reference]
+        assert [[(u.response_ids, u.logprobs) for u in t.turns] for t in trajs] == \
+            [[(u.response_ids, u.logprobs) for u in t.turns] for t in reference]
+
+
+def _single_process_rewards(episode, estimator, form):
+    env = SPAReward(toy_env(), estimator, form=form)
+    env.reset(seed=episode["seed"], options={"split": "train", "task_id": episode["task_id"]})
+    rewards, spa = [], []
+    for step in episode["steps"]:
+        _, reward, _, _, info = env.step(step["action"])
+        rewards.append(reward)
+        spa.append(info["spa"])
+    return rewards, spa
+
+
+@pytest.mark.parametrize("size, form", [("steps", "potential"), ("steps", "per_step"), ("tiny", "potential")])
+def test_estimator_actor_rewards_equal_spareward(two_workers, size, form):
+    estimator = ProgressEstimator.default(seed=1, size=size, device="cpu")
+    actor = start_estimator(estimator, form=form, num_gpus=0)
+    trajs = two_workers.run(PerEpisodePolicy(NoisyExpertPolicy(0.5, invalid_prob=0.2)), TASKS[:6], seed=11,
+                            n_envs=4, estimator=actor)
+    stats = ray.get(actor.describe.remote())
+    ray.kill(actor)
+    n_steps = sum(len(t.episode) for t in trajs)
+    assert stats["steps_scored"] == n_steps and stats["batches"] < n_steps  # steps of several episodes per batch
+    for k, traj in enumerate(trajs):
+        episode = dict(traj.episode.to_dict(), seed=11 + k)
+        rewards, spa = _single_process_rewards(episode, estimator, form)
+        assert len(traj.dense_rewards) == len(rewards)
+        # Batched scoring (one GRU or LM forward over several episodes) agrees with one episode at a time
+        # to float rounding; the reward arithmetic on top is SPAReward's own.
+        np.testing.assert_allclose(traj.dense_rewards, rewards, rtol=0, atol=1e-6)
+        for mine, theirs in zip(traj.spa, spa):
+            assert mine.keys() == theirs.keys()
+            np.testing.assert_allclose([mine[k] for k in mine], [theirs[k] for k in mine], rtol=0, atol=1e-6)
+
+
+def test_step_scorer_in_process_equals_spareward_exactly():
+    """Without Ray and one episode per batch, the scorer's numbers are SPAReward's bit for bit."""
+    estimator = ProgressEstimator.default(seed=2)
+    episode = collect_episodes(toy_env(), NoisyExpertPolicy(0.5, invalid_prob=0.3), 1, seed=4, split="train",
+                               task_ids=[2], progress=False)[0]
+    rewards, spa = _single_process_rewards(dict(episode.to_dict(), seed=4), estimator, "potential")
+    scorer = SPAStepScorer(estimator)
+    scorer.start([("e", episode.task, episode.observation)])
+    mine = [scorer.score([("e", s.action, s.observation, s.action_valid, s.reward, t == len(episode) - 1)])[0]
+            for t, s in enumerate(episode.steps)]
+    assert [r for r, _ in mine] == rewards and [d for _, d in mine] == spa
+    assert len(scorer) == 0  # the last step ended the episode
+
+
+def test_killed_worker_is_restarted_and_its_episodes_replayed(two_workers):
+    reference = two_workers.run(PerEpisodePolicy(NoisyExpertPolicy(0.3)), TASKS, seed=5, n_envs=4)
+    pids = two_workers.worker_pids()
+
+    def kill(round_no):
+        if round_no == 3:  # mid-rollout: every slot holds a running episode
+            os.kill(pids[1], signal.SIGKILL)
+
+    replays = two_workers.replays
+    trajs = two_workers.run(PerEpisodePolicy(NoisyExpertPolicy(0.3)), TASKS, seed=5, n_envs=4, on_round=kill)
+    assert two_workers.replays > replays
+    assert two_workers.worker_pids()[1] != pids[1]  # a new process
+    assert [t.episode.to_dict() for t in trajs] == [t.episode.to_dict() for t in reference]
+
+
+def _lines(path):
+    # Only the time a line was written may differ between two runs.
+    return [{k: v for k, v in json.loads(line).items() if k != "recorded_at"}
+            for line in path.read_text().splitlines()]
+
+
+def test_collect_with_ray_writes_the_same_lines(tmp_path):
+    from spa_gym.cli import main
+
+    argv = ["collect", "--env", "SPA-ALFWorld-v0", "--model", "random", "--tasks", "6", "--seed", "3"]
+    assert main(argv + ["--out", str(tmp_path / "plain.jsonl")]) == 0
+    assert main(argv + ["--out", str(tmp_path / "ray.jsonl"), "--ray"]) == 0
+    plain, on_ray = _lines(tmp_path / "plain.jsonl"), _lines(tmp_path / "ray.jsonl")
+    assert len(plain) == 6 and on_ray == plain
+
+
+def test_llm_collect_and_train_with_ray_match(tmp_path, sft_toy_dir):
+    from spa_gym.cli import main
+
+    collect = ["collect", "--env", TOY_ID, "--model", str(sft_toy_dir), "--tasks", "5", "--seed", "1"]
+    assert main(collect + ["--out", str(tmp_path / "plain.jsonl")]) == 0
+    assert main(collect + ["--out", str(tmp_path / "ray.jsonl"), "--ray", "--workers", "2"]) == 0
+    assert _lines(tmp_path / "ray.jsonl") == _lines(tmp_path / "plain.jsonl")
+
+    train = ["train", "--env", TOY_ID, "--model", str(sft_toy_dir), "--reward", "sparse", "--iterations", "1",
+             "--episodes-per-iteration", "4"]
+    assert main(train + ["--out", str(tmp_path / "run-plain")]) == 0
+    assert main(train + ["--out", str(tmp_path / "run-ray"), "--ray"]) == 0
+    untimed = lambda run: [{k: v for k, v in h.items() if not k.startswith("time")}  # noqa: E731
+                           for h in json.loads((tmp_path / run / "history.json").read_text())]
+    assert untimed("run-ray") == untimed("run-plain")
+    assert _lines(tmp_path / "run-ray" / "episodes" / "train.jsonl") == \
+        _lines(tmp_path / "run-plain" / "episodes" / "train.jsonl")
