@@ -5,18 +5,36 @@ Arms, all starting from the same SFT model (expert demonstrations on the train s
 * ``SFT``: the SFT model trained further on the same demonstrations (the baseline);
 * ``RRO-SPA``: rising-reward collection with the fitted SPA estimator as process reward, then DPO + SFT;
 * ``RRO-oracle``: the same with the expert's remaining plan as process reward;
-* ``fixed-k``: k candidates at *every* step (no early stop: ``min_rise=inf``), the best continues, the rest are
-  rejected; then DPO + SFT (the exhaustive process-supervision style RRO compares against).
+* ``fixed-k``: k candidates at *every* step (no early stop: ``min_rise=inf``), scored by the oracle, the best
+  continues, the rest are rejected; then DPO + SFT, the SFT half on the steps whose best candidate made oracle
+  progress (RRO-oracle's rule): the exhaustive process-supervision style RRO compares against.
 
-Equal training compute: every arm gets the same number of optimiser steps after SFT (``--train-steps``,
-batch ``--batch-size``): ``RROTrainConfig.epochs`` is chosen per arm so that epochs x steps per epoch is the
-closest to it, and the SFT arm trains for exactly that many steps. Exploration cost is the mean number of
-candidates sampled per step during collection. Evaluation is greedy on the first ``--test-tasks`` of the test split.
+``SFT start`` (the shared starting point, no further training) is evaluated too.
 
-    python benchmarks/rro_comparison.py --quick        # tiny model, ALFWorld, a few minutes on 2 CPU cores
-    python benchmarks/rro_comparison.py --env SPA-WebShop-v0 --size small --train-tasks 200 --test-tasks 100
+Equal training compute: every trained arm gets the same number of optimiser steps after SFT (``--train-steps``,
+batch ``--batch-size``) and at most ``train_steps x batch_size`` training examples of each kind: an arm that
+collected more pairs or rising steps than that trains on a seeded random subset of its steps (otherwise one epoch
+of the exhaustive arm would be many times the budget). ``RROTrainConfig.epochs`` is the number of passes over that
+data closest to the step budget; the SFT arm trains for the mean of the RRO arms' steps. A DPO step reads a
+chosen and a rejected reply per pair plus the SFT samples, so it processes about three times the sequences of an
+SFT step; the table says how many sequences each arm read. Exploration cost is the mean number of candidates
+sampled per step during collection (duplicates included: every sample is a model call).
 
-Writes ``OUT/results.json`` and prints a Markdown table.
+An arm whose collection holds neither a preference pair nor a rising step has nothing to train on: it is
+reported as ``empty`` with its counts, and the others go on. An arm with rising steps but no pair trains on the
+SFT half alone (``pairs`` is 0 in its row).
+
+The policy uses the demo's prompt (no system turn, 2 exchanges of history) and snaps replies to admissible
+commands like the demo's policy (``PromptConfig.snap_to_admissible=70``): the proposer's candidates are then the
+actions the agent would play. The SPA estimator is the step-level default, fitted on noisy-expert episodes *and*
+the SFT policy's own sampled episodes, so it has seen the kind of candidates it has to rank.
+
+    nice -n 10 python benchmarks/rro_comparison.py --quick          # tiny model, ALFWorld, a few minutes on CPU
+    nice -n 10 python benchmarks/rro_comparison.py --env SPA-WebShop-v0 --out runs/rro_comparison_webshop
+
+Writes ``OUT/results.json`` (with CPU seconds and the load average per stage) and prints a Markdown table.
+Resumable: the SFT model, each arm's collection and training, and each evaluation are kept under ``OUT`` and
+reused when the command runs again with the same arguments.
 """
 
 from __future__ import annotations
@@ -24,7 +42,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
+import random
 import time
 from pathlib import Path
 
@@ -32,115 +52,233 @@ import torch
 
 from spa_gym.agents.evaluate import evaluate, task_list
 from spa_gym.agents.policy import LLMPolicy
-from spa_gym.agents.rollout import make_env
+from spa_gym.agents.prompts import PromptConfig
+from spa_gym.agents.rollout import make_env, run_episodes
 from spa_gym.agents.rro import EstimatorProgress, ExpertPlanProgress, RROConfig, collect_rising_trajectories, summarize
-from spa_gym.agents.rro.records import preference_pairs, sft_samples
+from spa_gym.agents.rro.records import RROStep, append_step, preference_pairs, read_steps, sft_samples
 from spa_gym.agents.rro.train import RROTrainConfig, train_rro
 from spa_gym.agents.sft import SFTConfig, expert_samples, train_sft
+from spa_gym.core.files import write_text_atomic
 from spa_gym.progress.episodes import NoisyExpertPolicy, collect_episodes
 from spa_gym.progress.estimator import ProgressEstimator
 from spa_gym.progress.small_model import build_small_model
 from spa_gym.progress.training import EstimatorTrainingConfig, train_estimator
 
 
+def budget_subset(steps: list[RROStep], max_pairs: int, max_sft: int, seed: int) -> list[RROStep]:
+    """A seeded random subset of ``steps`` holding at most ``max_pairs`` pairs and ``max_sft`` rising steps.
+
+    >>> budget_subset([], 4, 4, 0)
+    []
+    """
+    order = list(range(len(steps)))
+    random.Random(seed).shuffle(order)
+    kept, n_pairs, n_sft = [], 0, 0
+    for i in order:
+        s = steps[i]
+        p, f = len(s.rejected), int(s.rose)
+        if (p or f) and n_pairs + p <= max_pairs and n_sft + f <= max_sft:
+            kept.append(i)
+            n_pairs, n_sft = n_pairs + p, n_sft + f
+    return [steps[i] for i in sorted(kept)]
+
+
+class Stages:
+    """Wall and CPU seconds and the 1-minute load average at the end of each stage."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, float]] = {}
+        self._t, self._c = time.perf_counter(), time.process_time()
+
+    def done(self, name: str) -> None:
+        t, c = time.perf_counter(), time.process_time()
+        self.rows[name] = {"wall_s": round(t - self._t, 1), "cpu_s": round(c - self._c, 1),
+                           "load1": round(os.getloadavg()[0], 2)}
+        self._t, self._c = t, c
+        print(f"[{name}] {self.rows[name]}", flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="tiny model, few tasks (the configuration that runs on CPU)")
+    p.add_argument("--quick", action="store_true", help="tiny model, few ALFWorld tasks (a smoke run of the pipeline)")
     p.add_argument("--env", default="SPA-ALFWorld-v0")
     p.add_argument("--size", default="small", help="build_small_model size (tiny, small)")
     p.add_argument("--model", default=None, help="a local HF model folder instead of the small model (e.g. SmolLM2)")
-    p.add_argument("--train-tasks", type=int, default=100)
-    p.add_argument("--test-tasks", type=int, default=100)
+    p.add_argument("--train-tasks", type=int, default=100, help="train tasks the expert demonstrates for SFT")
+    p.add_argument("--test-tasks", type=int, default=50, help="first N tasks of the test split, played greedily")
     p.add_argument("--sft-epochs", type=float, default=3.0)
-    p.add_argument("--rro-episodes", type=int, default=100, help="collected trajectories per RRO arm")
+    p.add_argument("--sft-lr", type=float, default=1e-3, help="learning rate of the shared SFT start")
+    p.add_argument("--explore-episodes", type=int, default=48,
+                   help="the SFT policy's own sampled episodes in the estimator's training data")
+    p.add_argument("--rro-episodes", type=int, default=40, help="collected trajectories per RRO arm")
     p.add_argument("--max-candidates", type=int, default=4, help="RRO's sample bound, and k of fixed-k")
-    p.add_argument("--max-steps", type=int, default=30)
-    p.add_argument("--train-steps", type=int, default=200, help="optimiser steps of every arm after SFT")
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature of the proposer")
+    p.add_argument("--spa-min-rise", type=float, default=0.0, help="min_rise of RRO-SPA (estimator progress units)")
+    p.add_argument("--max-steps", type=int, default=10, help="episode step limit (collection and evaluation)")
+    p.add_argument("--train-steps", type=int, default=30, help="optimiser steps of every arm after SFT")
+    p.add_argument("--batch-size", type=int, default=4)
+    p.add_argument("--lr", type=float, default=1e-3, help="learning rate after SFT (every arm)")
+    p.add_argument("--max-new-tokens", type=int, default=12)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", default="runs/rro_comparison")
     args = p.parse_args()
     if args.quick:
-        args.size, args.train_tasks, args.test_tasks, args.sft_epochs = "tiny", 16, 10, 4.0
-        args.rro_episodes, args.max_steps, args.train_steps = 8, 20, 24
+        args.size, args.train_tasks, args.test_tasks, args.sft_epochs, args.sft_lr = "tiny", 16, 10, 4.0, 1e-2
+        args.explore_episodes, args.rro_episodes, args.max_steps, args.train_steps = 8, 8, 12, 12
     torch.set_num_threads(args.threads)
     out = Path(args.out)
-    start, seconds = time.perf_counter(), {}
+    out.mkdir(parents=True, exist_ok=True)
+    saved_args = out / "args.json"
+    if saved_args.is_file() and json.loads(saved_args.read_text()) != vars(args):
+        p.error(f"{out} holds a run with other arguments; use another --out or delete it")
+    write_text_atomic(saved_args, json.dumps(vars(args), indent=2))
+    stages, load_start = Stages(), os.getloadavg()
     env_fn = lambda **kw: make_env(args.env, max_steps=args.max_steps, **kw)  # noqa: E731
+    prompt = PromptConfig(instruction=False, history_turns=2, snap_to_admissible=70.0)
+
+    def load(path: Path) -> LLMPolicy:
+        return LLMPolicy.from_pretrained(path, prompt_config=prompt, max_new_tokens=args.max_new_tokens)
 
     # 1. SFT on expert demonstrations: the shared starting point.
-    base = Path(args.model) if args.model else build_small_model(out / "base", size=args.size, seed=args.seed)
-    policy = LLMPolicy.from_pretrained(base)
     demos, _ = expert_samples(lambda: env_fn(expert=True), [("train", i) for i in range(args.train_tasks)],
-                              policy.prompt_config, seed=args.seed)
-    sft_config = SFTConfig(epochs=args.sft_epochs, learning_rate=args.lr, batch_size=args.batch_size, seed=args.seed)
-    train_sft(policy, demos, sft_config)
-    sft_dir = policy.save_pretrained(out / "sft")
-    seconds["sft"] = time.perf_counter() - start
+                              prompt, seed=args.seed)
+    sft_dir = out / "sft"
+    sft_loss = None
+    if not (sft_dir / "config.json").is_file():
+        base = Path(args.model) if args.model else build_small_model(out / "base", size=args.size, seed=args.seed)
+        policy = load(base)
+        losses = train_sft(policy, demos, SFTConfig(epochs=args.sft_epochs, learning_rate=args.sft_lr,
+                                                    batch_size=8, seed=args.seed), progress=True)
+        sft_loss = [round(losses[0], 3), round(sum(losses[-10:]) / len(losses[-10:]), 3)]
+        write_text_atomic(out / "sft_loss.json", json.dumps(sft_loss))
+        policy.save_pretrained(sft_dir)
+    elif (out / "sft_loss.json").is_file():
+        sft_loss = json.loads((out / "sft_loss.json").read_text())
+    stages.done("sft")
 
-    # 2. The SPA estimator, fitted on noisy-expert episodes of the train split.
-    t0 = time.perf_counter()
-    explore = collect_episodes(env_fn(expert=True), NoisyExpertPolicy(epsilon=0.5, seed=args.seed),
-                               4 * args.train_tasks, args.seed, task_ids=[i % args.train_tasks
-                                                                         for i in range(4 * args.train_tasks)],
+    # 2. The SPA estimator: noisy-expert episodes plus the SFT policy's own sampled episodes of the train split.
+    n_noisy = 4 * args.train_tasks
+    explore = collect_episodes(env_fn(expert=True), NoisyExpertPolicy(epsilon=0.5, seed=args.seed), n_noisy,
+                               args.seed, task_ids=[i % args.train_tasks for i in range(n_noisy)],
                                max_steps=args.max_steps, progress=False)
+    own = [t.episode for t in run_episodes(load(sft_dir), env_fn,
+                                           [("train", i % args.train_tasks) for i in range(args.explore_episodes)],
+                                           seed=args.seed + 1, n_envs=16, temperature=args.temperature)]
     estimator = ProgressEstimator.default(seed=args.seed, device="cpu")
-    train_estimator(estimator, explore, config=EstimatorTrainingConfig(epochs=10 if args.quick else 30,
-                                                                       progress=False))
-    seconds["estimator"] = time.perf_counter() - t0
+    train_estimator(estimator, explore + own, config=EstimatorTrainingConfig(epochs=10 if args.quick else 30,
+                                                                             progress=False))
+    estimator_data = {"noisy_expert_episodes": len(explore), "sft_policy_episodes": len(own),
+                      "sft_policy_success": sum(e.won for e in own) / max(1, len(own)),
+                      "sft_policy_grounding": sum(s.action_valid for e in own for s in e.steps)
+                      / max(1, sum(len(e.steps) for e in own))}
+    stages.done("estimator")
 
-    # 3. Collection per arm, with the SFT policy proposing candidates (sampling at temperature 1).
-    collect_cfg = dict(max_candidates=args.max_candidates, max_steps=args.max_steps, seed=args.seed)
+    test = task_list(env_fn(), "test", args.test_tasks)
+
+    def evaluated(name: str, policy_dir: Path) -> dict:
+        path = out / name / "eval.json"
+        if not path.is_file():
+            metrics, _ = evaluate(load(policy_dir), env_fn, test, seed=args.seed)
+            write_text_atomic(path, json.dumps(metrics))
+        return json.loads(path.read_text())
+
+    results: dict[str, dict] = {"SFT start": {**evaluated("sft_start", sft_dir), "samples_per_step": None,
+                                              "train_steps": 0, "sequences": 0}}
+    stages.done("eval SFT start")
+
+    # 3. Collection per arm, the SFT policy proposing candidates; then DPO + SFT within the step budget.
+    collect_cfg = dict(max_candidates=args.max_candidates, max_steps=args.max_steps, seed=args.seed,
+                       temperature=args.temperature)
     arms = {
-        "RRO-SPA": (EstimatorProgress(estimator, reuse_prefix=False), RROConfig(reward="cumulative", **collect_cfg)),
+        "RRO-SPA": (EstimatorProgress(estimator), RROConfig(min_rise=args.spa_min_rise, **collect_cfg)),
         "RRO-oracle": (ExpertPlanProgress(), RROConfig(min_rise=1.0, **collect_cfg)),
-        "fixed-k": (ExpertPlanProgress(), RROConfig(min_rise=math.inf, **collect_cfg)),
+        "fixed-k": (ExpertPlanProgress(), RROConfig(min_rise=math.inf, sample_batch=args.max_candidates,
+                                                    **collect_cfg)),
     }
     tasks = [i % args.train_tasks for i in range(args.rro_episodes)]
-    results: dict[str, dict] = {}
-    test = task_list(env_fn(), "test", args.test_tasks)
+    budget = args.train_steps * args.batch_size
     for name, (scorer, config) in arms.items():
-        t0 = time.perf_counter()
-        proposer = LLMPolicy.from_pretrained(sft_dir)
-        steps = collect_rising_trajectories(env_fn(expert=True), proposer, scorer, args.rro_episodes, config,
-                                            task_ids=tasks, progress=False)
+        arm = out / name
+        steps_file, collected_file = arm / "steps.jsonl", arm / "collected.json"
+        if collected_file.is_file():
+            steps = read_steps(steps_file)
+        else:
+            steps_file.unlink(missing_ok=True)
+            steps = collect_rising_trajectories(env_fn(expert=True), load(sft_dir), scorer, args.rro_episodes, config,
+                                                task_ids=tasks, progress=True)
+            arm.mkdir(parents=True, exist_ok=True)
+            for s in steps:
+                append_step(steps_file, s)
+            write_text_atomic(collected_file, json.dumps(summarize(steps)))
+        if config.min_rise == math.inf:
+            # fixed-k never stops early, so no step "rose" under its own rule; its SFT targets are the steps whose
+            # best candidate made oracle progress, RRO-oracle's rule (the records on disk stay as collected).
+            for s in steps:
+                s.rose = s.chosen_candidate.reward >= s.prev_reward + 1.0
         collected = summarize(steps)
         n_pairs, n_sft = len(preference_pairs(steps)), len(sft_samples(steps))
-        per_epoch = max(1, math.ceil(max(n_pairs, n_sft) / args.batch_size))
+        row = {"samples_per_step": collected["mean_samples_per_step"], "collection_success": collected["success_rate"],
+               "collected_steps": collected["steps"], "collected_pairs": n_pairs, "rising_steps": n_sft}
+        stages.done(f"collect {name}")
+        if n_pairs == 0 and n_sft == 0:
+            print(f"{name}: empty ({collected['steps']} steps, 0 pairs, 0 rising steps): nothing to train on")
+            results[name] = {**row, "empty": True, "train_steps": 0, "sequences": 0}
+            continue
+        used = budget_subset(steps, budget, budget, args.seed)
+        u_pairs, u_sft = len(preference_pairs(used)), len(sft_samples(used))
+        per_epoch = max(1, math.ceil(max(u_pairs, u_sft) / args.batch_size))
         epochs = max(1, round(args.train_steps / per_epoch))
-        policy = LLMPolicy.from_pretrained(sft_dir)
-        train_rro(policy, steps, out / name, RROTrainConfig(epochs=epochs, learning_rate=args.lr,
-                                                            batch_size=args.batch_size, seed=args.seed))
-        metrics, _ = evaluate(policy, env_fn, test, seed=args.seed)
-        results[name] = {**metrics, "samples_per_step": collected["mean_samples_per_step"],
-                         "collection_success": collected["success_rate"], "pairs": n_pairs, "sft_samples": n_sft,
-                         "train_steps": epochs * per_epoch, "seconds": round(time.perf_counter() - t0, 1)}
-    # 4. The SFT baseline: the same SFT model, trained further on the demonstrations for as many steps.
-    t0 = time.perf_counter()
-    policy = LLMPolicy.from_pretrained(sft_dir)
-    steps_sft = round(sum(r["train_steps"] for r in results.values()) / len(results))
-    train_sft(policy, demos, SFTConfig(epochs=steps_sft / math.ceil(len(demos) / args.batch_size),
-                                       learning_rate=args.lr, batch_size=args.batch_size, seed=args.seed))
-    metrics, _ = evaluate(policy, env_fn, test, seed=args.seed)
-    results = {"SFT": {**metrics, "samples_per_step": 1.0, "collection_success": None, "pairs": 0,
-                       "sft_samples": len(demos), "train_steps": steps_sft,
-                       "seconds": round(time.perf_counter() - t0, 1)}, **results}
+        policy = load(sft_dir)
+        train_rro(policy, used, arm / "train", RROTrainConfig(epochs=epochs, learning_rate=args.lr,
+                                                              batch_size=args.batch_size, seed=args.seed))
+        seqs_per_step = (2 * args.batch_size if u_pairs else 0) + (args.batch_size if u_sft else 0)
+        results[name] = {**row, "pairs": u_pairs, "sft_samples": u_sft, "train_steps": epochs * per_epoch,
+                         "sequences": epochs * per_epoch * seqs_per_step,
+                         **evaluated(name, arm / "train" / "model")}
+        stages.done(f"train+eval {name}")
 
-    report = {"args": vars(args), "machine": f"{platform.processor() or platform.machine()}, "
-              f"{torch.get_num_threads()} torch thread(s)", "seconds": {**{k: round(v, 1) for k, v in seconds.items()},
-                                                                      "total": round(time.perf_counter() - start, 1)},
+    # 4. The SFT baseline: the same SFT model, trained further on the demonstrations for as many steps.
+    trained = [r["train_steps"] for r in results.values() if r["train_steps"]]
+    steps_sft = round(sum(trained) / len(trained)) if trained else args.train_steps
+    sft_arm = out / "SFT" / "model"
+    if not (sft_arm / "config.json").is_file():
+        policy = load(sft_dir)
+        train_sft(policy, demos, SFTConfig(epochs=steps_sft / math.ceil(len(demos) / args.batch_size),
+                                           learning_rate=args.lr, batch_size=args.batch_size, seed=args.seed,
+                                           warmup_frac=0.0))
+        policy.save_pretrained(sft_arm)
+    results = {"SFT": {"samples_per_step": 1.0, "collection_success": None, "pairs": 0, "sft_samples": len(demos),
+                       "train_steps": steps_sft, "sequences": steps_sft * args.batch_size,
+                       **evaluated("SFT", sft_arm)}, **results}
+    stages.done("train+eval SFT")
+
+    report = {"args": vars(args), "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+              f"{torch.get_num_threads()} torch thread(s)", "load_start": [round(x, 2) for x in load_start],
+              "load_end": [round(x, 2) for x in os.getloadavg()], "stages": stages.rows,
+              "total": {k: round(sum(r[k] for r in stages.rows.values()), 1) for k in ("wall_s", "cpu_s")},
+              "sft_loss_first_last10": sft_loss, "sft_demos": len(demos), "estimator_data": estimator_data,
               "results": results}
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(report, indent=2))
-    print(f"| arm | test success | avg score | samples/step | train steps | pairs | collection success |")
-    print("|---|---|---|---|---|---|---|")
-    for name, r in results.items():
-        cs = "-" if r["collection_success"] is None else f"{r['collection_success']:.0%}"
-        print(f"| {name} | {r['success_rate']:.1%} | {r['average_score']:.3f} | {r['samples_per_step']:.2f} | "
-              f"{r['train_steps']} | {r['pairs']} | {cs} |")
-    print(json.dumps(report["seconds"]))
+    write_text_atomic(out / "results.json", json.dumps(report, indent=2))
+    print(markdown(report))
+
+
+def markdown(report: dict) -> str:
+    """The comparison table of a results.json report."""
+    lines = ["| arm | test success | avg score | candidates / step | train steps | sequences | pairs | rising steps "
+             "| collection success |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, r in report["results"].items():
+        if r.get("empty"):
+            lines.append(f"| {name} | empty | - | {r['samples_per_step']:.2f} | 0 | 0 | {r['collected_pairs']} | "
+                         f"{r['rising_steps']} of {r['collected_steps']} | {r['collection_success']:.0%} |")
+            continue
+        sps = "-" if r["samples_per_step"] is None else f"{r['samples_per_step']:.2f}"
+        cs = "-" if r.get("collection_success") is None else f"{r['collection_success']:.0%}"
+        rising = f"{r['rising_steps']} of {r['collected_steps']}" if "rising_steps" in r else "-"
+        pairs = f"{r['pairs']} of {r['collected_pairs']}" if "collected_pairs" in r else str(r.get("pairs", 0))
+        lines.append(f"| {name} | {r['success_rate']:.1%} | {r['average_score']:.3f} | {sps} | {r['train_steps']} | "
+                     f"{r['sequences']} | {pairs} | {rising} | {cs} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
