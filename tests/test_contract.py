@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
@@ -95,6 +96,7 @@ def test_snapshot_restores_exactly(env_id):
     actions = info["admissible_commands"][:3]
     first = [env.step(a)[:4] for a in actions]
     env.unwrapped.set_state(snap)
+    assert env.unwrapped.state_hash() == info["state_hash"]
     assert [env.step(a)[:4] for a in actions] == first
 
 
@@ -102,16 +104,17 @@ _SCRIPT = """
 import gymnasium as gym, spa_gym, json, sys
 env = gym.make(sys.argv[1], expert=True)
 obs, info = env.reset(seed=7)
-out = [obs, info["task_id"]]
+out = [obs, info["task_id"], info["state_hash"]]
 for _ in range(4):
     obs, r, te, tr, info = env.step(info["expert_action"] or "look")
-    out += [obs, r]
+    out += [obs, r, info["state_hash"]]
 print(json.dumps(out))
 """
 
 
 @pytest.mark.parametrize("env_id", IDS)
 def test_same_seed_same_episode_across_processes(env_id):
-    runs = [subprocess.run([sys.executable, "-c", _SCRIPT, env_id], capture_output=True, text=True, check=True).stdout
-            for _ in range(2)]
+    # different hash salts: neither the episode nor info["state_hash"] may depend on set or dict order
+    runs = [subprocess.run([sys.executable, "-c", _SCRIPT, env_id], capture_output=True, text=True, check=True,
+                           env=dict(os.environ, PYTHONHASHSEED=salt)).stdout for salt in ("1", "2")]
     assert runs[0] == runs[1] and len(runs[0]) > 20

@@ -12,6 +12,8 @@ Contract (see DESIGN.md):
 * ``step(action)``: any string; an inadmissible command changes nothing and gets the family's answer.
 * ``info`` always holds :data:`INFO_KEYS`; ``expert_action`` too when made with ``expert=True``.
 * ``get_state()`` / ``set_state()``: a picklable snapshot and its exact restore.
+* ``info["state_hash"]``: a stable hex digest of the state the agent acts from (:meth:`TextEnv.state_hash`):
+  equal for equal snapshots in any process, different when the world differs.
 * Text is never rewritten to fit a charset: the spaces hold :data:`~spa_gym.core.text.CHARSET` plus the
   characters a family's data adds (``_emitted_characters``). Should an observation still carry a character
   outside them (a bug in that hook), it is passed on unchanged and a warning names the characters.
@@ -25,11 +27,13 @@ from typing import Any, ClassVar
 import gymnasium as gym
 from gymnasium import logger, spaces
 
+from spa_gym.core.state_hash import canonical, digest, rng_form
 from spa_gym.core.tasks import TaskSet
 from spa_gym.core.text import MAX_ACTION_LENGTH, MAX_OBSERVATION_LENGTH, charset_with, outside
 
 #: Keys present in every ``info`` dict returned by ``reset`` and ``step``.
-INFO_KEYS = ("admissible_commands", "won", "task", "task_id", "task_type", "action_valid", "step", "split")
+INFO_KEYS = ("admissible_commands", "won", "task", "task_id", "task_type", "action_valid", "step", "split",
+             "state_hash")
 
 
 def text_space(max_length: int, extra: str = "") -> spaces.Text:
@@ -123,6 +127,14 @@ class TextEnv(gym.Env[str, str]):
     def _restore_world(self, state: Any) -> None:
         self._world = copy.deepcopy(state)  # type: ignore[attr-defined]
 
+    def _state_view(self) -> Any:
+        """The live world as plain data for :meth:`state_hash`: everything, beyond the task and whether the
+        episode is over, that decides what the next commands do. Read it, do not copy it (this runs on every
+        step). Default: :func:`~spa_gym.core.state_hash.canonical` of ``self._world`` and of the RNG's state
+        (a family whose steps never draw from ``np_random`` leaves the RNG out); families with big worlds give
+        a faster exact form."""
+        return (canonical(self._world), rng_form(self.np_random))  # type: ignore[attr-defined]
+
     # ------------------------------------------------------------------ gymnasium API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict]:
         super().reset(seed=seed)
@@ -192,6 +204,7 @@ class TextEnv(gym.Env[str, str]):
             "action_valid": self._last_valid,
             "step": self._step_count,
             "split": self._split,
+            "state_hash": self.state_hash(),
         }
         if self.expert:
             info["expert_action"] = None if self._done else self._expert_action()
@@ -212,6 +225,21 @@ class TextEnv(gym.Env[str, str]):
             "last_valid": self._last_valid,
             "np_random": copy.deepcopy(self.np_random.bit_generator.state),
         }
+
+    def state_hash(self) -> str:
+        """A stable hex digest (BLAKE2b, 32 characters) of the state the agent acts from, as ``info`` reports it.
+
+        It covers the task (task set, split, task id), whether the episode is over, and the family's world
+        (:meth:`_state_view`); it leaves out the step counter and the last observation, which say how the
+        agent got here, not where it is, so a state revisited at another step (GiGPO's anchor states) hashes
+        the same. Equal :meth:`get_state` snapshots give equal hashes in any process (``PYTHONHASHSEED``
+        and set order play no part); ``set_state(s)`` brings back the hash the env had when ``s`` was taken.
+        """
+        if self._task_id < 0:
+            raise gym.error.ResetNeeded("call reset() before state_hash()")
+        tasks = self.task_set
+        return digest((type(self).__name__, tasks.family, tasks.version, self._split, self._task_id,
+                       self._done, self._state_view()))
 
     def set_state(self, state: dict[str, Any]) -> None:
         """Restore a snapshot taken by :meth:`get_state` (of this env or another of the same family)."""

@@ -257,6 +257,19 @@ class AlfWorldEnv(TextEnv):
     def _extra_info(self) -> dict[str, Any]:
         return {"dialect": self._spec.dialect, "game": self._spec.name}
 
+    def _state_view(self) -> Any:
+        # The engine draws nothing at random, so the RNG is left out; the textworld backend's snapshot is its
+        # command history (it is restored by replay), so there the history is the state.
+        if self.backend != "native":
+            return (self.backend, self.dialect, self._spec.dialect, tuple(self._history))
+        s, ref = self._game.state, self._game.scene.initial
+        # Object placement is hashed as its difference from the game's initial state (a step moves one or two
+        # objects; sorting all ~40 sets on every step would cost more than the step itself).
+        return (self.backend, self.dialect, self.strict, self._spec.dialect, s.agent_loc, s.holding,
+                _sorted(s.opened), _changed(s.contents, ref.contents), _changed(s.at_loc, ref.at_loc),
+                _sorted(s.taken_from), _sorted(s.hot), _sorted(s.cool), _sorted(s.clean), _sorted(s.sliced),
+                _sorted(s.toggled), _sorted(s.on))
+
     def _world_state(self) -> Any:
         if self.backend == "native":
             return (self._key, self._game.get_state())
@@ -274,3 +287,18 @@ class AlfWorldEnv(TextEnv):
             for cmd in payload:
                 _, self._is_won, self._admissible = self._game.step(cmd)
             self._history = list(payload)
+
+
+def _sorted(items: set) -> tuple:
+    return tuple(sorted(items)) if items else ()
+
+
+def _changed(current: dict[str, set[str]], initial: dict[str, set[str]]) -> tuple:
+    """The entries of ``current`` that differ from ``initial`` (a missing key counts as an empty set), sorted:
+    the same for equal dicts whatever their sets' history."""
+    if current == initial:
+        return ()
+    empty: frozenset[str] = frozenset()
+    diff = [(k, tuple(sorted(v))) for k, v in current.items() if v != initial.get(k, empty)]
+    diff += [(k, ()) for k, v in initial.items() if v and k not in current]
+    return tuple(sorted(diff))

@@ -187,6 +187,12 @@ class Scene:
         assert self._init is not None, "build scenes with Scene.from_problem"
         return self._init.copy()
 
+    @property
+    def initial(self) -> State:
+        """The initial state itself, not a copy (read it, never change it: scenes are shared)."""
+        assert self._init is not None, "build scenes with Scene.from_problem"
+        return self._init
+
     # ------------------------------------------------------------------ rules
     def accessible(self, state: State, r: str) -> bool:
         """Open, or not openable: what take/put require."""

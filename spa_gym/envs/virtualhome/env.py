@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from spa_gym.core import TaskSet, TextEnv
+from spa_gym.core.state_hash import rng_form, sorted_tuple
 from spa_gym.envs.virtualhome.expert import PlanError, expert_plan
 from spa_gym.envs.virtualhome.tasks import TASK_SET, Task, load_task
 from spa_gym.envs.virtualhome.text import ERROR_INPUT, NOTHING_HAPPENS
@@ -66,6 +67,7 @@ class VirtualHomeEnv(TextEnv):
         self._plan: list[str] | None = None
         self._last_script = ""
         self._last_reason = ""
+        self._digests: dict[tuple[str, int], str] = {}
 
     @property
     def task_set(self) -> TaskSet:
@@ -97,6 +99,7 @@ class VirtualHomeEnv(TextEnv):
         self._task = self._load(split, task_id)
         # Rebuilt on every reset (SPA-RL's reset kept the previous episode's final graph).
         self._world = World(self._task.initial_graph(), self._task.object_ids, strict=self.mode == "strict")
+        self._world.graph.mark_unchanged()  # equal to the task's graph: state hashes compare only what steps touch
         self._plan, self._last_script, self._last_reason = None, "", ""
         return self._task.observation
 
@@ -135,6 +138,26 @@ class VirtualHomeEnv(TextEnv):
 
     def _extra_info(self) -> dict[str, Any]:
         return {"script": self._last_script, "failure_reason": self._last_reason}
+
+    def _state_view(self) -> Any:
+        # The house is fixed by the task, so only what differs from the task's initial graph is hashed (a
+        # step's hash then costs set comparisons, not a sort of ~1,000 edges); official data adds the task's
+        # content digest, since its task names do not pin the files.
+        w = self.world
+        return (self.mode, self._task_digest(), w.graph.changes_from(self.task.graph),
+                sorted_tuple(w.object_ids.items()), sorted_tuple((w.specific_objects or {}).items()),
+                w.last_obj_id, sorted_tuple(w.records.items()), sorted_tuple(w.start_states or ()), w.strict,
+                rng_form(self.np_random))  # name resolution draws from np_random
+
+    def _task_digest(self) -> str:
+        if self._official is None:
+            return ""  # generated tasks: the task set's version and the task id pin them
+        key = (self._split, self._task_id)
+        if self._digests.get(key) is None:
+            if len(self._digests) > 1024:
+                self._digests.clear()
+            self._digests[key] = self.task.digest()
+        return self._digests[key]
 
     def _world_state(self) -> Any:
         return self.world.copy()

@@ -227,6 +227,7 @@ def _check_sit(g: EnvGraph, x: int, posture: set[str]) -> str | None:
 def _set_posture(g: EnvGraph, base: frozenset[str] | set[str], drop: set[str], add: set[str]) -> None:
     # HEAD rebuilds the character's states from the node it checked (the start graph's, see checked_posture)
     g.nodes[g.character_id].states = (set(base) - drop) | add
+    g.touch(g.character_id)
 
 
 def _apply_sit(g: EnvGraph, x: int, base: frozenset[str] | set[str]) -> None:
@@ -323,6 +324,7 @@ def swap_state(g: EnvGraph, x: int, old: str, new: str) -> None:
     st = g.nodes[x].states
     st.discard(old)
     st.add(new)
+    g.touch(x)
 
 
 def _check_put(g: EnvGraph, x: int, y: int, inside: bool) -> str | None:

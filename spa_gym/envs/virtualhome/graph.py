@@ -50,7 +50,7 @@ class Node:
 class EnvGraph:
     """Nodes and directed typed edges ``(from_id, relation, to_id)`` with O(1) lookups both ways."""
 
-    __slots__ = ("nodes", "by_class", "_out", "_in", "character_id")
+    __slots__ = ("nodes", "by_class", "_out", "_in", "character_id", "_touched")
 
     def __init__(self) -> None:
         self.nodes: dict[int, Node] = {}
@@ -58,6 +58,9 @@ class EnvGraph:
         self._out: dict[int, dict[str, set[int]]] = {}
         self._in: dict[int, dict[str, set[int]]] = {}
         self.character_id: int = -1
+        # Ids whose outgoing edges or states may have changed since mark_unchanged() (None: since ever, i.e.
+        # all); only changes_from() reads it. Edge methods fill it; code that changes states calls touch().
+        self._touched: set[int] | None = None
 
     # ------------------------------------------------------------------ building
     def add_node(self, node: Node) -> None:
@@ -75,6 +78,8 @@ class EnvGraph:
     def add_edge(self, a: int, rel: str, b: int) -> None:
         self._out[a].setdefault(rel, set()).add(b)
         self._in[b].setdefault(rel, set()).add(a)
+        if self._touched is not None:
+            self._touched.add(a)
 
     def add_close(self, a: int, b: int) -> None:
         """CLOSE is symmetric in VirtualHome's executor: add it both ways."""
@@ -88,15 +93,22 @@ class EnvGraph:
         inc = self._in[b].get(rel)
         if inc is not None:
             inc.discard(a)
+        if self._touched is not None:
+            self._touched.add(a)
 
     def remove_edges_of(self, node_id: int, relations: Iterable[str]) -> None:
         """Remove every edge of ``relations`` leaving or entering ``node_id``."""
         out, inc = self._out[node_id], self._in[node_id]
+        touched = self._touched
         for rel in relations:
             for b in out.pop(rel, ()):
                 self._in[b][rel].discard(node_id)
             for a in inc.pop(rel, ()):
                 self._out[a][rel].discard(node_id)
+                if touched is not None:
+                    touched.add(a)
+        if touched is not None:
+            touched.add(node_id)
 
     # ------------------------------------------------------------------ queries
     def targets(self, a: int, rel: str) -> set[int] | frozenset[int]:
@@ -127,6 +139,38 @@ class EnvGraph:
     def rooms(self) -> list[int]:
         return sorted(i for i, n in self.nodes.items() if n.category == "Rooms")
 
+    def mark_unchanged(self) -> None:
+        """Start tracking changes: :meth:`changes_from` will then look only at nodes whose outgoing edges or
+        states changed after this call, so call it when the graph equals the ``initial`` it is compared with."""
+        self._touched = set()
+
+    def touch(self, node_id: int) -> None:
+        """Note that ``node_id``'s states changed (edge methods note their own changes)."""
+        if self._touched is not None:
+            self._touched.add(node_id)
+
+    def changes_from(self, initial: "EnvGraph") -> tuple:
+        """Where this graph differs from ``initial`` (the same house earlier), as plain sorted tuples:
+        ``(node ids if they differ, ((id, ((relation, (to ids...)), ...)), ...) for nodes whose outgoing edges
+        differ, ((id, (states...)), ...) for nodes whose states differ)``. Equal graphs give equal answers
+        whatever the history of their sets (empty relation sets count as absent). Only nodes that differ are
+        sorted, and after :meth:`mark_unchanged` only nodes whose edges were touched since are compared, so a
+        step's state hash costs about what the step changed, not a sort of every edge."""
+        ids: tuple = ()
+        if self.nodes.keys() != initial.nodes.keys():
+            ids = tuple(sorted(self.nodes))
+        ref_out, edges, out = initial._out, [], self._out
+        candidates = out.items() if self._touched is None else ((i, out[i]) for i in self._touched)
+        for i, rels in candidates:
+            ref = ref_out.get(i)
+            if rels != ref and (ref is None or _present(rels) != _present(ref)):  # empty sets count as absent
+                edges.append((i, _relations(rels)))
+        ref_nodes, nodes = initial.nodes, self.nodes
+        changed = nodes.items() if self._touched is None else ((i, nodes[i]) for i in self._touched)
+        states = [(i, tuple(sorted(n.states))) for i, n in changed
+                  if i not in ref_nodes or n.states != ref_nodes[i].states]
+        return ids, tuple(sorted(edges)), tuple(sorted(states))
+
     # ------------------------------------------------------------------ copies and JSON
     def copy(self) -> "EnvGraph":
         g = EnvGraph.__new__(EnvGraph)
@@ -135,6 +179,7 @@ class EnvGraph:
         g._out = {i: {r: set(s) for r, s in rels.items() if s} for i, rels in self._out.items()}
         g._in = {i: {r: set(s) for r, s in rels.items() if s} for i, rels in self._in.items()}
         g.character_id = self.character_id
+        g._touched = None if self._touched is None else set(self._touched)
         return g
 
     def __eq__(self, other: object) -> bool:
@@ -168,3 +213,11 @@ class EnvGraph:
             if a in g.nodes and b in g.nodes:
                 g.add_edge(a, str(e["relation_type"]).upper(), b)
         return g
+
+
+def _present(rels: dict[str, set[int]]) -> dict[str, set[int]]:
+    return {r: ids for r, ids in rels.items() if ids}
+
+
+def _relations(rels: dict[str, set[int]]) -> tuple:
+    return tuple(sorted((r, tuple(sorted(ids))) for r, ids in rels.items() if ids))

@@ -20,6 +20,7 @@ import random
 from typing import Any
 
 from spa_gym.core.seeding import stable_seed
+from spa_gym.core.state_hash import canonical, sorted_tuple
 from spa_gym.core.tasks import TaskSet
 from spa_gym.core.text_env import TextEnv
 from spa_gym.envs.webshop.catalogue import Catalogue
@@ -139,6 +140,15 @@ class WebShopEnv(TextEnv):
                 self._plans.clear()
             self._plans[key] = make_plan(self.goal, self.source, self.index.search, get_reward)
         return next_action(self._plans[key], self._world["page"], self.source)
+
+    def _state_view(self) -> Any:
+        # The goal is the task's (catalogue key + task id); the page state is what steps change. Back doors'
+        # random listing is seeded by the step count, so with them on the count is part of the state.
+        p: PageState = self._world["page"]
+        page = (p.page, p.keywords, p.results, p.results_page, p.product, sorted_tuple(p.options.items()),
+                p.sub_page, p.visited, canonical(p.purchase))
+        return (self.source.key, self.show_attrs, self.back_doors,
+                self._step_count if self.back_doors else None, page)
 
     def _extra_info(self) -> dict[str, Any]:
         state: PageState = self._world["page"]
