@@ -63,8 +63,9 @@ def collect(env: str, model: str, out: Path, task_ids: Sequence[int], *, split: 
         else functools.partial(make_env, env)
     with ray_session(address):
         with RayRollouts(env_fn, n_workers=n_workers, envs_per_worker=envs_per_worker, record=meta) as rollouts:
-            trajs = rollouts.run(policy, tasks, seed=seed, n_envs=None if n_envs is None else min(n_envs, rollouts.capacity),
-                                 on_episode=on_episode, progress=True, desc="collecting on Ray")
+            n_envs = rollouts.capacity if n_envs is None else min(n_envs, rollouts.capacity)
+            trajs = rollouts.run(policy, tasks, seed=seed, n_envs=n_envs, on_episode=on_episode, progress=True,
+                                 desc="collecting on Ray")
     return [t.episode for t in trajs]
 
 

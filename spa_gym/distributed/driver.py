@@ -62,15 +62,17 @@ class RayRollouts:
             (``RayTrajectory.line``); ``None`` records nothing.
         worker_cpus: CPUs Ray reserves per worker.
         max_replays: how many times one round may replay a dead worker before the run gives up.
+        restart_timeout_s: how long to wait for Ray to restart a dead worker.
     """
 
     def __init__(self, env_fn: Callable[[], Any], *, n_workers: int = 2, envs_per_worker: int = 8,
                  estimator: Any = None, record: dict[str, Any] | None = None, worker_cpus: float = 1.0,
-                 max_replays: int = 3) -> None:
+                 max_replays: int = 3, restart_timeout_s: float = 120.0) -> None:
         import ray
 
         self.n_workers, self.envs_per_worker = int(n_workers), int(envs_per_worker)
         self.estimator, self.max_replays = estimator, int(max_replays)
+        self.restart_timeout_s = float(restart_timeout_s)
         self.workers = start_workers(env_fn, self.n_workers, self.envs_per_worker, record=record,
                                      num_cpus=worker_cpus)
         info = ray.get([w.describe.remote() for w in self.workers])
@@ -191,8 +193,10 @@ class RayRollouts:
                 commands = {k: ("step", k // self.n_workers, str(d.action)) for k, d in zip(active, decisions)}
                 answers = self._execute(slots, commands, timings)
                 if estimator is not None:
-                    steps = [(slots[k].index, commands[k][2], answers[k][0], bool(answers[k][4].get("action_valid", True)),
-                              answers[k][1], answers[k][2] or answers[k][3]) for k in active]
+                    # (key, action, observation, action_valid, env reward, done) per step, as the scorer takes them
+                    steps = [(slots[k].index, commands[k][2], answers[k][0],
+                              bool(answers[k][4].get("action_valid", True)), answers[k][1],
+                              answers[k][2] or answers[k][3]) for k in active]
                     pending.append((estimator.score.remote(steps), [slots[k].index for k in active]))
                 finished = []
                 for k, decision in zip(active, decisions):
@@ -258,12 +262,28 @@ class RayRollouts:
                 except (RayActorError, ActorUnavailableError):
                     if attempt == self.max_replays:
                         raise
+                    self._wait_until_back(w)
                     self.replays += 1
                     replayed = True
                     refs[w] = self._replay(w, slots)
             answers.update(zip(ks, self._last_answers(out, w, slots, ks) if replayed else out))
         timings["env"] += time.perf_counter() - t0
         return answers
+
+    def _wait_until_back(self, w: int) -> None:
+        """Wait while Ray restarts worker ``w`` (calls to a restarting actor fail at once)."""
+        import ray
+        from ray.exceptions import ActorUnavailableError, GetTimeoutError, RayActorError
+
+        deadline = time.monotonic() + self.restart_timeout_s
+        while True:
+            try:
+                ray.get(self.workers[w].describe.remote(), timeout=max(deadline - time.monotonic(), 0.1))
+                return
+            except (ActorUnavailableError, RayActorError, GetTimeoutError):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Ray worker {w} did not come back within {self.restart_timeout_s:.0f} s")
+                time.sleep(0.1)
 
     def _replay(self, w: int, slots: list[_Slot | None]) -> Any:
         """Resend every running episode of worker ``w`` from its reset (this round's commands included)."""
@@ -280,16 +300,4 @@ class RayRollouts:
         return [out[ends[k]] for k in ks]
 
 
-def wait_for_workers(rollouts: RayRollouts, timeout_s: float = 60.0) -> list[int]:
-    """Block until every worker answers (after a restart, say); returns their process ids."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            return rollouts.worker_pids()
-        except Exception:  # noqa: BLE001  (a restarting actor raises until it is back)
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-__all__ = ["RayRollouts", "RayTrajectory", "wait_for_workers"]
+__all__ = ["RayRollouts", "RayTrajectory"]
