@@ -11,6 +11,7 @@
     spa-gym eval  --env ID --model DIR --out DIR           success, score, grounding, steps on the test split
     spa-gym view  DIR [--host H] [--port N]              web page over a run folder's episodes and reports
     spa-gym serve --protocol openenv --env ID --port N  serve an env with SPA rewards (openenv-core's server)
+    spa-gym export EPISODES.jsonl|DIR... --out FILE.jsonl  episodes as chat messages + per-step rewards
     spa-gym rro collect|train|eval ...                    RRO: rising-reward collection, DPO + SFT, evaluation
 
 Long commands are resumable: run the same command again after a crash or Ctrl-C. User errors (a
@@ -386,6 +387,19 @@ def serve(protocol: str = typer.Option("openenv", "--protocol", help="Wire proto
     typer.echo(f"spa-gym serve: {env} over openenv at http://{host}:{port}/  (Ctrl-C stops)")
     serve_openenv(env, host, port, estimator, max_sessions=max_sessions, session_timeout_s=session_timeout,
                   allow_remote=allow_remote)
+
+
+@app.command()
+def export(sources: list[Path] = typer.Argument(..., metavar="EPISODES...",
+                                               help="Episode JSONL files or folders (every *.jsonl under them)."),
+           out: Path = typer.Option(..., "--out", help="Trajectory JSONL to write (replaced atomically)."),
+           no_system: bool = typer.Option(False, "--no-system", help="Leave the system turn out of the messages.")) -> None:
+    """Episodes as trajectories for other trainers: OpenAI chat messages plus per-step rewards (README: Trajectory export)."""
+    from spa_gym.integrations.trajectories import SYSTEM_PROMPT
+    from spa_gym.integrations.trajectories import export as export_trajectories
+
+    n = export_trajectories(sources, out, system_prompt=None if no_system else SYSTEM_PROMPT)
+    typer.echo(f"{n} trajectories -> {out}")
 
 
 rro_app = typer.Typer(no_args_is_help=True, help="RRO: rising-reward collection, DPO + SFT training, evaluation.")

@@ -79,6 +79,7 @@ class SPAEpisode:
         self.actions: list[str] = []
         self.turns: list[Turn] = []
         self.observation = ""
+        self.first_observation = ""
         self.info: dict[str, Any] = {}
 
     @property
@@ -106,6 +107,7 @@ class SPAEpisode:
         if split is not None:
             options["split"] = str(split)
         self.observation, self.info = self.env.reset(seed=int(seed), options=options)
+        self.first_observation = self.observation
         self._reset_args = (None if task_id is None else int(task_id), split, int(seed))
         self.actions, self.turns = [], []
         return self.observation

@@ -13,6 +13,7 @@ training read these files as they are), extended with what a person wants to loo
                                                 # when SPAReward lies below, else the reward returned)
                 "dense_reward": 0.12,           # what the agent got, when a wrapper below changed it
                 "spa": {"contribution": ..., "progress": ..., "grounding": 1.0, "env_reward": 0.0},
+                "info": {"state_hash": "3f0c..."},  # the info entries named by info_keys, when present
                 "expert_distance": 6, "true_progress": 0.143}, ...]}
 
 ``spa`` is ``info["spa"]`` as :class:`~spa_gym.wrappers.SPAReward` (below this wrapper) left it; ``oracle``
@@ -80,11 +81,15 @@ class RecordEpisodes(gym.Wrapper):
         max_bytes: rotate the file before it would grow past this size (0: never rotate).
         metadata: JSON-able dict stored as ``"meta"`` in every line (source command, reward mode, ...).
         fsync: also ``fsync`` after each episode (survives a power cut, not only a crash; slower).
+        info_keys: entries of each step's ``info`` to record as the step's ``"info"`` (those present; values
+            made JSON-able). Default: ``state_hash``. Add ``admissible_commands`` and friends for exports that
+            need them (:mod:`spa_gym.integrations.trajectories` carries them over).
     """
 
     def __init__(self, env: gym.Env, path: str | os.PathLike, *, true_progress: bool | None = None,
                  expert_limit: int = DEFAULT_LIMIT, max_bytes: int = 64 * 2 ** 20,
-                 metadata: dict[str, Any] | None = None, fsync: bool = False) -> None:
+                 metadata: dict[str, Any] | None = None, fsync: bool = False,
+                 info_keys: tuple[str, ...] | list[str] = ("state_hash",)) -> None:
         super().__init__(env)
         if max_bytes < 0:
             raise ValueError(f"max_bytes must be >= 0, got {max_bytes}")
@@ -100,6 +105,9 @@ class RecordEpisodes(gym.Wrapper):
         self.expert_limit, self.max_bytes, self.fsync = int(expert_limit), int(max_bytes), bool(fsync)
         self.metadata = dict(metadata or {})
         json.dumps(self.metadata)  # fail now, not at the end of the first episode
+        if isinstance(info_keys, str) or not all(isinstance(k, str) for k in info_keys):
+            raise ValueError(f"info_keys must be a list of info entry names, got {info_keys!r}")
+        self.info_keys = tuple(info_keys)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.episodes_written = 0
         self._record: dict[str, Any] | None = None
@@ -129,6 +137,9 @@ class RecordEpisodes(gym.Wrapper):
         for key in INFO_KEYS:
             if isinstance(info.get(key), dict):
                 step[key] = {k: _jsonable(v) for k, v in info[key].items()}
+        kept = {k: json_value(info[k]) for k in self.info_keys if k in info}
+        if kept:
+            step["info"] = kept
         if self.measure_progress:
             self._distances.append(self._distance())
             step["expert_distance"] = self._distances[-1]
@@ -203,6 +214,20 @@ def _env_reward(info: dict[str, Any], reward: float) -> float:
     return reward
 
 
+def json_value(value: Any) -> Any:
+    """``value`` as JSON can hold it: dicts (string keys), lists and tuples as lists, numbers (numpy ones
+    too) as numbers with non-finite floats as None, anything else as its ``str``."""
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    return _jsonable(value)
+
+
 def _number(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
@@ -219,4 +244,4 @@ def _jsonable(value: Any) -> Any:
         return str(value)
 
 
-__all__ = ["INFO_KEYS", "RecordEpisodes", "append_line"]
+__all__ = ["INFO_KEYS", "RecordEpisodes", "append_line", "json_value"]
