@@ -51,6 +51,8 @@ def snap_to_admissible(command: str, admissible: Sequence[str] | None, min_simil
     'go to countertop 1'
     >>> snap_to_admissible("search[red shoes]", ["click[back to search]"], 80)
     'search[red shoes]'
+    >>> snap_to_admissible("click[B0OAN5KMAX]", ["click[back to search]", "click[b0oan5kmae]"], 80)
+    'click[b0oan5kmae]'
     >>> snap_to_admissible("go to fridge 2", ["go to fridge 1"], 0)
     'go to fridge 2'
     """
@@ -58,7 +60,10 @@ def snap_to_admissible(command: str, admissible: Sequence[str] | None, min_simil
         return command
     from rapidfuzz import fuzz, process
 
-    best = process.extractOne(command, list(admissible), scorer=fuzz.ratio, score_cutoff=min_similarity)
+    # Case-blind: WebShop lists its commands in lower case ("click[buy now]", "click[b0oan5kmae]") while its
+    # expert, and so a model trained on it, writes "click[Buy Now]" and upper-case item ids.
+    best = process.extractOne(command, list(admissible), scorer=fuzz.ratio, processor=str.lower,
+                              score_cutoff=min_similarity)
     return best[0] if best else command
 
 
