@@ -75,7 +75,12 @@ class RayRollouts:
         self.restart_timeout_s = float(restart_timeout_s)
         self.workers = start_workers(env_fn, self.n_workers, self.envs_per_worker, record=record,
                                      num_cpus=worker_cpus)
-        info = ray.get([w.describe.remote() for w in self.workers])
+        try:
+            info = ray.get([w.describe.remote() for w in self.workers])
+        except ray.exceptions.RayActorError as err:  # env_fn raised in a worker: say what it raised
+            self.close()
+            lines = [line for line in str(err).splitlines() if line.strip()]
+            raise RuntimeError(f"a Ray env worker could not make its envs: {lines[-1] if lines else err}") from err
         self.env_id = info[0]["env_id"]
         self.replays = 0  # worker replays so far (a fault test reads it)
 
