@@ -11,10 +11,10 @@ env once:
 
 The same runs with the envs wrapped in ``SPAReward`` (the offline default step-level estimator, shared by the 8
 envs): scoring runs torch, which releases the GIL, so threads could overlap there. Prints microseconds per
-env-step (the fastest of ``--repeats`` runs: the one other work on the box disturbed least) and the ratio to
-sequential. Variants alternate over the repeats so box load hits all alike.
+env-step (median over rounds) and the median over rounds of each round's time over the sequential round's
+beside it (the variants take turns round by round, so a burst of other work on the box hits all of them).
 
-    python benchmarks/async_stepping.py --rounds 50 --spa-rounds 10 --repeats 7
+    python benchmarks/async_stepping.py --rounds 300 --spa-rounds 60
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import os
 import platform
+import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -80,62 +81,65 @@ class Fleet:
             self.envs[i].step(arg)
 
 
-def sequential(fleet: Fleet, rounds: int) -> float:
+def sequential(fleet: Fleet) -> float:
     t0 = time.perf_counter()
-    for _ in range(rounds):
-        for i in range(N_ENVS):
-            fleet.step(i)
+    for i in range(N_ENVS):
+        fleet.step(i)
     return time.perf_counter() - t0
 
 
-def to_thread(fleet: Fleet, rounds: int) -> float:
+def to_thread(fleet: Fleet, loop: asyncio.AbstractEventLoop) -> float:
     async def run() -> None:
-        for _ in range(rounds):
-            await asyncio.gather(*(asyncio.to_thread(fleet.step, i) for i in range(N_ENVS)))
+        await asyncio.gather(*(asyncio.to_thread(fleet.step, i) for i in range(N_ENVS)))
 
     t0 = time.perf_counter()
-    asyncio.run(run())
+    loop.run_until_complete(run())
     return time.perf_counter() - t0
 
 
-def thread_pool(fleet: Fleet, rounds: int, pool: ThreadPoolExecutor) -> float:
+def thread_pool(fleet: Fleet, pool: ThreadPoolExecutor) -> float:
     t0 = time.perf_counter()
-    for _ in range(rounds):
-        list(pool.map(fleet.step, range(N_ENVS)))
+    list(pool.map(fleet.step, range(N_ENVS)))
     return time.perf_counter() - t0
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=200)
-    ap.add_argument("--spa-rounds", type=int, default=40, help="rounds of the SPAReward rows (slower steps)")
-    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--rounds", type=int, default=300)
+    ap.add_argument("--spa-rounds", type=int, default=60, help="rounds of the SPAReward rows (slower steps)")
+    ap.add_argument("--torch-threads", type=int, default=1, help="torch threads (CI runs 1 per pytest worker)")
     args = ap.parse_args()
     import torch
 
+    torch.set_num_threads(args.torch_threads)
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"torch threads {torch.get_num_threads()}, load {os.getloadavg()[0]:.2f}")
-    print("| env | sequential (us/step) | asyncio.to_thread (us/step) | thread pool (us/step) |")
+    print("| env | sequential (us/step) | asyncio.to_thread (us/step, paired ratio) | thread pool (us/step, paired ratio) |")
     print("|---|---|---|---|")
     from spa_gym.progress import ProgressEstimator
 
     estimator = ProgressEstimator.default(device="cpu")
     pool = ThreadPoolExecutor(N_ENVS)
+    loop = asyncio.new_event_loop()
     rows = [(env_id, False) for env_id in spa_gym.ENV_IDS] + [(env_id, True) for env_id in spa_gym.ENV_IDS]
     for env_id, spa in rows:
         rounds = args.spa_rounds if spa else args.rounds
-        events = scripts(env_id, rounds * args.repeats)  # also generates (and caches) every task they meet
+        events = scripts(env_id, rounds)  # also generates (and caches) every task they meet
         fleets = {name: Fleet(env_id, spa, estimator, events) for name in ("seq", "async", "pool")}
+        run = {"seq": lambda: sequential(fleets["seq"]), "async": lambda: to_thread(fleets["async"], loop),
+               "pool": lambda: thread_pool(fleets["pool"], pool)}
         times: dict[str, list[float]] = {name: [] for name in fleets}
-        for _ in range(args.repeats):
-            times["seq"].append(sequential(fleets["seq"], rounds))
-            times["async"].append(to_thread(fleets["async"], rounds))
-            times["pool"].append(thread_pool(fleets["pool"], rounds, pool))
-        per_step = {k: min(v) / (rounds * N_ENVS) * 1e6 for k, v in times.items()}  # min: the least-disturbed run
+        for r in range(rounds):  # one round of each variant in turn (order rotating): load hits all alike
+            names = list(run)
+            for name in names[r % 3:] + names[:r % 3]:
+                times[name].append(run[name]())
+        per_step = {k: statistics.median(v) / N_ENVS * 1e6 for k, v in times.items()}
+        ratio = {k: statistics.median(a / b for a, b in zip(times[k], times["seq"])) for k in ("async", "pool")}
         label = f"{env_id} + SPAReward" if spa else env_id
-        print(f"| {label} | {per_step['seq']:.1f} | {per_step['async']:.1f} ({per_step['async'] / per_step['seq']:.2f}x) "
-              f"| {per_step['pool']:.1f} ({per_step['pool'] / per_step['seq']:.2f}x) |")
+        print(f"| {label} | {per_step['seq']:.1f} | {per_step['async']:.1f} ({ratio['async']:.2f}x) "
+              f"| {per_step['pool']:.1f} ({ratio['pool']:.2f}x) |")
     pool.shutdown()
+    loop.close()
 
 
 if __name__ == "__main__":
