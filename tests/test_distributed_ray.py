@@ -10,6 +10,8 @@ import functools
 import json
 import os
 import signal
+import subprocess
+import sys
 
 import gymnasium as gym
 import numpy as np
@@ -94,9 +96,9 @@ def _single_process_rewards(episode, estimator, form):
     return rewards, spa
 
 
-@pytest.mark.parametrize("size, form", [("steps", "potential"), ("tiny", "per_step")])
-def test_estimator_actor_rewards_equal_spareward(two_workers, size, form):
-    estimator = ProgressEstimator.default(seed=1, size=size, device="cpu")
+@pytest.mark.parametrize("form", ["potential", "per_step"])
+def test_estimator_actor_rewards_equal_spareward(two_workers, form):
+    estimator = ProgressEstimator.default(seed=1, device="cpu")
     actor = start_estimator(estimator, form=form, num_gpus=0)
     trajs = two_workers.run(PerEpisodePolicy(NoisyExpertPolicy(0.5, invalid_prob=0.2)), TASKS[:6], seed=11,
                             n_envs=4, estimator=actor)
@@ -105,15 +107,39 @@ def test_estimator_actor_rewards_equal_spareward(two_workers, size, form):
     n_steps = sum(len(t.episode) for t in trajs)
     assert stats["steps_scored"] == n_steps and stats["batches"] < n_steps  # steps of several episodes per batch
     for k, traj in enumerate(trajs):
-        episode = dict(traj.episode.to_dict(), seed=11 + k)
-        rewards, spa = _single_process_rewards(episode, estimator, form)
-        assert len(traj.dense_rewards) == len(rewards)
-        # Batched scoring (one GRU or LM forward over several episodes) agrees with one episode at a time
-        # to float rounding; the reward arithmetic on top is SPAReward's own.
-        np.testing.assert_allclose(traj.dense_rewards, rewards, rtol=0, atol=1e-6)
-        for mine, theirs in zip(traj.spa, spa):
-            assert mine.keys() == theirs.keys()
-            np.testing.assert_allclose([mine[k] for k in mine], [theirs[k] for k in mine], rtol=0, atol=1e-6)
+        rewards, spa = _single_process_rewards(dict(traj.episode.to_dict(), seed=11 + k), estimator, form)
+        _assert_close(traj.dense_rewards, traj.spa, rewards, spa)
+
+
+def _assert_close(rewards, spa, expected_rewards, expected_spa):
+    # Batched scoring (one GRU or LM forward over several episodes) agrees with one episode at a time to float
+    # rounding; the reward arithmetic on top is SPAReward's own.
+    assert len(rewards) == len(expected_rewards)
+    np.testing.assert_allclose(rewards, expected_rewards, rtol=0, atol=1e-6)
+    for mine, theirs in zip(spa, expected_spa):
+        assert mine.keys() == theirs.keys()
+        np.testing.assert_allclose([mine[k] for k in mine], [theirs[k] for k in mine], rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("size, form", [("steps", "per_step"), ("tiny", "potential"), ("tiny", "per_step")])
+def test_step_scorer_batches_equal_spareward(size, form):
+    """The actor's scorer in-process: several episodes per batch, the step-level model and the tiny LM."""
+    estimator = ProgressEstimator.default(seed=3, size=size, device="cpu")
+    episodes = collect_episodes(toy_env(), NoisyExpertPolicy(0.5, invalid_prob=0.3), 3, seed=4, split="train",
+                                task_ids=[0, 1, 2], progress=False)
+    scorer = SPAStepScorer(estimator, form=form)
+    scorer.start([(k, ep.task, ep.observation) for k, ep in enumerate(episodes)])
+    got: list[list] = [[] for _ in episodes]
+    for t in range(max(len(ep) for ep in episodes)):  # one batch per step: every episode still running
+        live = [k for k, ep in enumerate(episodes) if t < len(ep)]
+        steps = [(k, s.action, s.observation, s.action_valid, s.reward, t == len(episodes[k]) - 1)
+                 for k in live for s in [episodes[k].steps[t]]]
+        for k, answer in zip(live, scorer.score(steps)):
+            got[k].append(answer)
+    assert len(scorer) == 0  # every episode ended and was forgotten
+    for k, ep in enumerate(episodes):
+        rewards, spa = _single_process_rewards(dict(ep.to_dict(), seed=4 + k), estimator, form)
+        _assert_close([r for r, _ in got[k]], [d for _, d in got[k]], rewards, spa)
 
 
 def test_step_scorer_in_process_equals_spareward_exactly():
@@ -156,8 +182,13 @@ def test_collect_with_ray_writes_the_same_lines(tmp_path):
 
     argv = ["collect", "--env", "SPA-ALFWorld-v0", "--model", "expert", "--tasks", "6", "--seed", "3"]
     assert main(argv + ["--out", str(tmp_path / "plain.jsonl")]) == 0
-    # One worker playing 8 episodes at once: they end out of task order, and are written in task order.
-    assert main(argv + ["--out", str(tmp_path / "ray.jsonl"), "--ray", "--workers", "1"]) == 0
+    # The command as a user runs it: `--ray` with no address starts a local Ray for the command (and stops it).
+    # One worker plays 8 episodes at once: they end out of task order, and are written in task order.
+    proc = subprocess.run([sys.executable, "-m", "spa_gym.cli", *argv, "--out", str(tmp_path / "ray.jsonl"), "--ray",
+                           "--workers", "1"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Started a local Ray instance" in proc.stderr
     plain, on_ray = _lines(tmp_path / "plain.jsonl"), _lines(tmp_path / "ray.jsonl")
     assert len(plain) == 6 and on_ray == plain
     assert len({len(line["steps"]) for line in plain}) > 1  # so the Ray run's episodes ended out of task order
