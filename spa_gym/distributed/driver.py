@@ -18,6 +18,7 @@ deterministic), then the round goes on. The run ends with the episodes it would 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -139,6 +140,7 @@ class RayRollouts:
         for key in ("generation", "env", "estimator"):
             timings.setdefault(key, 0.0)
         policy.start(int(seed))
+        run = uuid.uuid4().hex  # the estimator's keys are (run, episode): drivers may share one estimator actor
         queue = list(enumerate(tasks))
         results: list[RayTrajectory | None] = [None] * len(tasks)
         slots: list[_Slot | None] = [None] * min(n_envs, len(tasks))
@@ -153,9 +155,10 @@ class RayRollouts:
             t0 = time.perf_counter()
             answers = ray.get([ref for ref, _ in pending])
             timings["estimator"] += time.perf_counter() - t0
+            live = {s.index: s.traj for s in slots if s is not None}
             for (_, indices), scored in zip(pending, answers):
                 for i, (reward, spa) in zip(indices, scored):
-                    traj = results[i] if results[i] is not None else self._live_traj(slots, i)
+                    traj = results[i] if results[i] is not None else live[i]
                     traj.dense_rewards.append(reward)
                     traj.spa.append(spa)
             pending.clear()
@@ -176,7 +179,7 @@ class RayRollouts:
                 slot = slots[k]
                 slot.traj.episode.task, slot.traj.episode.observation = str(info.get("task", "")), obs
                 slot.info = info
-                starts.append((slot.index, slot.traj.episode.task, str(obs)))
+                starts.append(((run, slot.index), slot.traj.episode.task, str(obs)))
             if estimator is not None and starts:
                 estimator.start.remote(starts)
 
@@ -199,7 +202,7 @@ class RayRollouts:
                 answers = self._execute(slots, commands, timings)
                 if estimator is not None:
                     # (key, action, observation, action_valid, env reward, done) per step, as the scorer takes them
-                    steps = [(slots[k].index, commands[k][2], answers[k][0],
+                    steps = [((run, slots[k].index), commands[k][2], answers[k][0],
                               bool(answers[k][4].get("action_valid", True)), answers[k][1],
                               answers[k][2] or answers[k][3]) for k in active]
                     pending.append((estimator.score.remote(steps), [slots[k].index for k in active]))
@@ -237,10 +240,6 @@ class RayRollouts:
     def _observation(slot: _Slot) -> str:
         steps = slot.traj.episode.steps
         return steps[-1].observation if steps else slot.traj.episode.observation
-
-    @staticmethod
-    def _live_traj(slots: list[_Slot | None], index: int) -> RayTrajectory:
-        return next(s.traj for s in slots if s is not None and s.index == index)
 
     def _execute(self, slots: list[_Slot | None], commands: dict[int, tuple],
                  timings: dict[str, float]) -> dict[int, tuple]:
