@@ -131,6 +131,8 @@ def main() -> dict[str, Any]:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=0.0, help="0: 3e-3 for steps, 3e-4 for an LM")
     parser.add_argument("--weight-decay", type=float, default=-1.0, help="-1: 0.1 for steps, 0.01 for an LM")
+    parser.add_argument("--failure-weight", type=float, default=-1.0,
+                        help="loss weight of episodes with reward 0; -1: the estimator's default (0.3 steps, 1.0 LM)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="write the results here")
@@ -163,13 +165,15 @@ def main() -> dict[str, Any]:
     before = quality(est.score_episodes(data["test"]), data["test"], distances)
     started = time.perf_counter()
     cfg = EstimatorTrainingConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
-                                  weight_decay=args.weight_decay, objective=args.objective, seed=args.seed, patience=5, progress=False)
+                                  weight_decay=args.weight_decay, objective=args.objective, seed=args.seed, patience=5, progress=False,
+                                  failure_weight=None if args.failure_weight < 0 else args.failure_weight)
     history = train_estimator(est, data["train"], data["valid"], cfg)
     seconds = time.perf_counter() - started
     after = quality(est.score_episodes(data["test"]), data["test"], distances)
 
     result = {"env": args.env, **after, "seconds": seconds, "collect_seconds": collect_seconds,
               "estimator": args.model or args.estimator, "objective": args.objective, "recipe": args.recipe,
+              "failure_weight": history["config"]["failure_weight"],
               "epochs_run": history["epochs_run"], "best_epoch": history["best_epoch"],
               "untrained": before, "train_episodes": len(data["train"]), "quick": args.quick}
     print(f"\n{args.env}: {args.model or args.estimator} estimator, objective {args.objective}, recipe "

@@ -1,7 +1,7 @@
 """Training a :class:`ProgressEstimator` with the SPA objective.
 
 For an episode with final reward ``R`` and predicted step contributions ``c_1..c_T`` (cumulative progress
-``P_t = c_1 + ... + c_t``), two objectives are offered (``EstimatorTrainingConfig.objective``):
+``P_t = c_1 + ... + c_t``), three objectives are offered (``EstimatorTrainingConfig.objective``):
 
 * ``"spa"``, the paper's: ``(P_T - R) ** 2``. Only the sum is constrained, so where the credit lands is
   left to the model; on data where every success ends with a goal-completing step, "all credit on the
@@ -11,7 +11,14 @@ For an episode with final reward ``R`` and predicted step contributions ``c_1..c
   success, which rises as the agent gets closer to the goal. ``P_T`` is still fit to ``R``, so the
   contributions still sum to the final reward; the other prefixes give the model a target at every step.
 
-Both are averaged over a batch of episodes. Nothing tells the model which step earned the reward.
+* ``"uniform_prefix"``: ``mean_t (P_t - R * t / T) ** 2``, every prefix regressed to the share of ``R`` that
+  the uniform split would have paid by step ``t`` (the step-level estimator's default).
+
+Each is averaged over a batch of episodes, episode ``i`` weighted by ``w_i``: 1 for an episode with a positive
+final reward, ``failure_weight`` for the others (the mean of ``w_i * loss_i``). A failed episode's prefixes all
+have target 0, though many of them made real progress before the episode ran out of steps; weighting them
+down (0.3 for the step-level estimator) lifted the held-out per-episode Spearman on all three envs
+(benchmarks/RESULTS.md). Nothing tells the model which step earned the reward.
 
 The loop reads top to bottom: shuffle, batch, loss, step; validate once per epoch; keep the best
 weights; stop when validation has not improved for ``patience`` epochs. With ``out_dir`` it writes
@@ -65,6 +72,9 @@ class EstimatorTrainingConfig:
     objective: str | None = None
     """One of :data:`OBJECTIVES`; None: the estimator's ``training_defaults`` (``"spa"``, the paper's, for the LM
     estimator; ``"uniform_prefix"`` for the step-level one, chosen by benchmarks/progress_quality.py)."""
+    failure_weight: float | None = None
+    """Loss weight of an episode whose final reward is not positive (1.0 for the others); None: the estimator's
+    ``training_defaults`` (1.0 for the LM estimator, 0.3 for the step-level one)."""
     freeze_backbone: bool = False
     """Train the head only (a linear probe on the backbone's features)."""
     patience: int = 3
@@ -82,14 +92,32 @@ class EstimatorTrainingConfig:
 OBJECTIVES = ("spa", "value", "uniform_prefix")
 
 
+def _spa_terms(contributions: Sequence[torch.Tensor], rewards: torch.Tensor) -> torch.Tensor:
+    return (torch.stack([c.sum() for c in contributions]) - rewards) ** 2
+
+
+def _value_terms(contributions: Sequence[torch.Tensor], rewards: torch.Tensor) -> torch.Tensor:
+    return torch.stack([((c.cumsum(0) - r) ** 2).mean() for c, r in zip(contributions, rewards)])
+
+
+def _uniform_prefix_terms(contributions: Sequence[torch.Tensor], rewards: torch.Tensor) -> torch.Tensor:
+    out = []
+    for c, r in zip(contributions, rewards):
+        t = torch.arange(1, len(c) + 1, dtype=c.dtype, device=c.device)
+        out.append(((c.cumsum(0) - r * t / len(c)) ** 2).mean())
+    return torch.stack(out)
+
+
+_PER_EPISODE = {"spa": _spa_terms, "value": _value_terms, "uniform_prefix": _uniform_prefix_terms}
+
+
 def spa_loss(contributions: Sequence[torch.Tensor], final_rewards: torch.Tensor) -> torch.Tensor:
     """Mean over episodes of ``(sum_t c_t - R) ** 2``.
 
     >>> round(spa_loss([torch.tensor([0.5, 0.5]), torch.tensor([0.2])], torch.tensor([1.0, 0.0])).item(), 6)
     0.02
     """
-    sums = torch.stack([c.sum() for c in contributions])
-    return ((sums - final_rewards.to(sums)) ** 2).mean()
+    return objective_loss("spa", contributions, final_rewards)
 
 
 def value_loss(contributions: Sequence[torch.Tensor], final_rewards: torch.Tensor) -> torch.Tensor:
@@ -98,8 +126,7 @@ def value_loss(contributions: Sequence[torch.Tensor], final_rewards: torch.Tenso
     >>> round(value_loss([torch.tensor([0.5, 0.5]), torch.tensor([0.2])], torch.tensor([1.0, 0.0])).item(), 6)
     0.0825
     """
-    rewards = final_rewards.to(contributions[0])
-    return torch.stack([((c.cumsum(0) - r) ** 2).mean() for c, r in zip(contributions, rewards)]).mean()
+    return objective_loss("value", contributions, final_rewards)
 
 
 def uniform_prefix_loss(contributions: Sequence[torch.Tensor], final_rewards: torch.Tensor) -> torch.Tensor:
@@ -109,29 +136,37 @@ def uniform_prefix_loss(contributions: Sequence[torch.Tensor], final_rewards: to
     >>> round(uniform_prefix_loss([torch.tensor([0.5, 0.5]), torch.tensor([0.2])], torch.tensor([1.0, 0.0])).item(), 6)
     0.02
     """
-    rewards = final_rewards.to(contributions[0])
-    losses = []
-    for c, r in zip(contributions, rewards):
-        t = torch.arange(1, len(c) + 1, dtype=c.dtype, device=c.device)
-        losses.append(((c.cumsum(0) - r * t / len(c)) ** 2).mean())
-    return torch.stack(losses).mean()
+    return objective_loss("uniform_prefix", contributions, final_rewards)
 
 
-def objective_loss(objective: str, contributions: Sequence[torch.Tensor], final_rewards: torch.Tensor) -> torch.Tensor:
-    """The loss of ``objective`` (one of :data:`OBJECTIVES`)."""
-    if objective == "spa":
-        return spa_loss(contributions, final_rewards)
-    if objective == "value":
-        return value_loss(contributions, final_rewards)
-    if objective == "uniform_prefix":
-        return uniform_prefix_loss(contributions, final_rewards)
-    raise ValueError(f"unknown objective {objective!r}; choose one of {OBJECTIVES}")
+def episode_weights(final_rewards: torch.Tensor, failure_weight: float = 1.0) -> torch.Tensor:
+    """1.0 for an episode with a positive final reward, ``failure_weight`` for the others.
+
+    >>> episode_weights(torch.tensor([1.0, 0.0, 0.5]), 0.3).tolist()
+    [1.0, 0.30000001192092896, 1.0]
+    """
+    return torch.where(final_rewards > 0, torch.ones_like(final_rewards), torch.full_like(final_rewards, failure_weight))
+
+
+def objective_loss(objective: str, contributions: Sequence[torch.Tensor], final_rewards: torch.Tensor,
+                   failure_weight: float = 1.0) -> torch.Tensor:
+    """The loss of ``objective`` (one of :data:`OBJECTIVES`): the mean over episodes of ``w_i * loss_i``,
+    ``w_i`` from :func:`episode_weights`.
+
+    >>> c, r = [torch.tensor([0.5, 0.5]), torch.tensor([0.2])], torch.tensor([1.0, 0.0])
+    >>> round(objective_loss("spa", c, r).item(), 6), round(objective_loss("spa", c, r, failure_weight=0.5).item(), 6)
+    (0.02, 0.01)
+    """
+    if objective not in _PER_EPISODE:
+        raise ValueError(f"unknown objective {objective!r}; choose one of {OBJECTIVES}")
+    losses = _PER_EPISODE[objective](contributions, final_rewards.to(contributions[0]))
+    return (episode_weights(final_rewards.to(losses), failure_weight) * losses).mean()
 
 
 @torch.no_grad()
 def evaluate_loss(estimator: ProgressEstimator, episodes: Sequence[Episode], batch_size: int = 16,
-                  objective: str = "spa") -> float:
-    """The ``objective``'s loss of ``estimator`` on ``episodes`` (no gradients)."""
+                  objective: str = "spa", failure_weight: float = 1.0) -> float:
+    """The ``objective``'s loss of ``estimator`` on ``episodes`` (no gradients), weighted as in training."""
     was_training = estimator.training
     estimator.eval()
     try:
@@ -139,7 +174,8 @@ def evaluate_loss(estimator: ProgressEstimator, episodes: Sequence[Episode], bat
         for i in range(0, len(episodes), batch_size):
             batch = episodes[i:i + batch_size]
             rewards = torch.tensor([ep.final_reward for ep in batch], dtype=torch.float32)
-            total += objective_loss(objective, estimator.contributions(batch, batch_size), rewards).item() * len(batch)
+            total += objective_loss(objective, estimator.contributions(batch, batch_size), rewards,
+                                    failure_weight).item() * len(batch)
         return total / len(episodes)
     finally:
         estimator.train(was_training)
@@ -163,7 +199,7 @@ def _save_checkpoint(path: Path, estimator: ProgressEstimator, optimizer: torch.
 def resolve_config(estimator: Any, config: EstimatorTrainingConfig) -> EstimatorTrainingConfig:
     """``config`` with its None fields filled from ``estimator.training_defaults``."""
     defaults = dict(getattr(estimator, "training_defaults", {}))
-    fallback = {"objective": "spa", "learning_rate": 3e-4, "weight_decay": 0.01}
+    fallback = {"objective": "spa", "learning_rate": 3e-4, "weight_decay": 0.01, "failure_weight": 1.0}
     return replace(config, **{k: defaults.get(k, fallback[k]) for k in fallback if getattr(config, k) is None})
 
 
@@ -183,6 +219,8 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
         raise ValueError(f"epochs and batch_size must be >= 1, got {cfg.epochs} and {cfg.batch_size}")
     if cfg.objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {cfg.objective!r}; choose one of {OBJECTIVES}")
+    if not cfg.failure_weight >= 0:
+        raise ValueError(f"failure_weight must be >= 0, got {cfg.failure_weight}")
     if not train_episodes:
         raise ValueError("train_episodes is empty: collect episodes first (spa_gym.progress.collect_episodes)")
     train = _usable(train_episodes, "train_episodes")
@@ -229,7 +267,8 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
         for b in bar:
             batch = [train[i] for i in order[b * cfg.batch_size:(b + 1) * cfg.batch_size]]
             rewards = torch.tensor([ep.final_reward for ep in batch], dtype=torch.float32)
-            loss = objective_loss(cfg.objective, estimator.contributions(batch, cfg.batch_size), rewards)
+            loss = objective_loss(cfg.objective, estimator.contributions(batch, cfg.batch_size), rewards,
+                                  cfg.failure_weight)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for g in groups for p in g["params"]], cfg.max_grad_norm)
@@ -240,7 +279,7 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
 
         # ---- validation, best weights, early stopping
         if valid:
-            v = evaluate_loss(estimator, valid, cfg.eval_batch_size, cfg.objective)
+            v = evaluate_loss(estimator, valid, cfg.eval_batch_size, cfg.objective, cfg.failure_weight)
             history["valid_loss"].append(v)
             if v < history["best_valid_loss"] - cfg.min_delta:
                 history["best_valid_loss"], history["best_epoch"] = v, epoch + 1
@@ -265,5 +304,5 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
     return history
 
 
-__all__ = ["OBJECTIVES", "EstimatorTrainingConfig", "evaluate_loss", "objective_loss", "spa_loss", "train_estimator",
+__all__ = ["OBJECTIVES", "EstimatorTrainingConfig", "episode_weights", "evaluate_loss", "objective_loss", "spa_loss", "train_estimator",
            "value_loss"]
