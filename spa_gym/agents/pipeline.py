@@ -183,6 +183,10 @@ def run_demo(cfg: DemoConfig, out_dir: str | os.PathLike, *, progress: bool = Tr
     out = check_output_dir(out_dir, "--out")  # a file in the way, or no write access: before any work
     resolve_device(cfg.device)  # fail before any work when the device is absent
     make_env(cfg.env_id).close()  # likewise for an unknown env id
+    if cfg.model is not None:  # a model name (--model smollm2) becomes its folder here, once
+        from spa_gym.models import resolve_model
+
+        cfg = replace(cfg, model=str(resolve_model(cfg.model)))
     if cfg.model is not None and not (Path(cfg.model) / "config.json").is_file():
         raise FileNotFoundError(f"model folder not found or not a Hugging Face model (no config.json): {cfg.model}")
     if cfg.spa_reward not in ("spa", "spa_potential"):

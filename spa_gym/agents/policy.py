@@ -35,6 +35,7 @@ from spa_gym.core.devices import resolve_device
 from spa_gym.core.files import apply_umask, make_staging_dir
 from spa_gym.core.hf_quiet import quiet_transformers
 from spa_gym.core.lm_cache import cache_kwargs, output_cache
+from spa_gym.models import resolve_model
 
 VALUE_HEAD_FILE = "value_head.safetensors"
 POLICY_CONFIG_FILE = "policy.json"
@@ -88,10 +89,13 @@ class LLMPolicy(nn.Module):
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike, device: str = "cpu", lora_r: int = 0,
                         prompt_config: PromptConfig | None = None, **kwargs: Any) -> LLMPolicy:
-        """Load a local model folder (and the value head / prompt options saved with it, if any)."""
+        """Load a local model folder (and the value head / prompt options saved with it, if any).
+
+        ``path`` may also be a model name of :data:`spa_gym.models.MODEL_ALIASES` (``"smollm2"``).
+        """
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        path = Path(path)
+        path = resolve_model(path)
         if not (path / "config.json").is_file():
             raise FileNotFoundError(f"model folder not found or not a Hugging Face model (no config.json): {path}")
         dev = resolve_device(device)

@@ -168,10 +168,15 @@ class ProgressEstimator(nn.Module):
     @classmethod
     def from_pretrained(cls, model_dir: str | os.PathLike, device: str | torch.device = "auto", *,
                         dtype: torch.dtype | None = None, **kwargs: Any) -> ProgressEstimator:
-        """A fresh (untrained head) estimator on a local HF causal-LM folder; bf16 on CUDA, float32 on CPU."""
+        """A fresh (untrained head) estimator on a local HF causal-LM folder; bf16 on CUDA, float32 on CPU.
+
+        ``model_dir`` may also be a model name of :data:`spa_gym.models.MODEL_ALIASES` (``"smollm2"``).
+        """
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        model_dir = Path(model_dir)
+        from spa_gym.models import resolve_model
+
+        model_dir = resolve_model(model_dir)
         if not (model_dir / "config.json").is_file():
             raise FileNotFoundError(f"{model_dir} is not a Hugging Face model folder (no config.json)")
         device = resolve_device(device)
