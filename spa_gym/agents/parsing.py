@@ -2,7 +2,9 @@
 
 The rule is deliberately forgiving and never fails: the command is the text after the first
 ``Action:`` (any case), cut at the end of its line; without an ``Action:`` marker it is the first
-non-empty line of the reply (a ``Thought:`` line alone gives an empty command). Whatever comes out
+non-empty line of the reply (a ``Thought:`` line alone gives an empty command). Chat models dress a
+command up as a list item or a quotation; a leading bullet (``-``, ``*``) and quotes or backticks around the
+whole command are taken off. Whatever comes out
 is sent to the env as is — an unparsable reply is not "fixed" here, it gets the env's own answer
 (``Nothing happens.``), which is exactly the grounding signal SPA rewards.
 
@@ -12,6 +14,8 @@ is sent to the env as is — an unparsable reply is not "fixed" here, it gets th
 'open drawer 2'
 >>> parse_action("action: take mug 1 from desk 1. Then heat it.")
 'take mug 1 from desk 1. Then heat it.'
+>>> parse_action('- "go to desk 1"')
+'go to desk 1'
 >>> parse_action("")
 ''
 """
@@ -23,6 +27,15 @@ from collections.abc import Sequence
 
 _ACTION = re.compile(r"action\s*:", re.IGNORECASE)
 _THOUGHT = re.compile(r"^\s*thought\s*:", re.IGNORECASE)
+_BULLET = re.compile(r"^[-*\u2022]\s+")
+_QUOTES = ('"', "'", "`")
+
+
+def _undress(command: str) -> str:
+    command = _BULLET.sub("", command).strip()
+    while len(command) >= 2 and command[0] in _QUOTES and command[-1] == command[0]:
+        command = command[1:-1].strip()
+    return command
 
 
 def parse_action(reply: str) -> str:
@@ -32,11 +45,11 @@ def parse_action(reply: str) -> str:
     match = _ACTION.search(reply)
     if match:
         rest = reply[match.end():].strip()
-        return rest.splitlines()[0].strip() if rest else ""
+        return _undress(rest.splitlines()[0].strip()) if rest else ""
     for line in reply.splitlines():
         if line.strip():
             # A reply that only thinks has no command; sending the thought would only pollute the env log.
-            return "" if _THOUGHT.match(line) else line.strip()
+            return "" if _THOUGHT.match(line) else _undress(line.strip())
     return ""
 
 

@@ -41,6 +41,18 @@ INSTRUCTION = (
     "{reply_rule} A command the world cannot execute does nothing, so use the exact names you have seen."
 )
 
+#: The system prompt of ``style="instruct"`` (our words), for chat-tuned models such as SmolLM2-Instruct.
+#: With the plain instruction they answer as an assistant ("I'm sorry, as an AI I cannot access the internet")
+#: or echo the observation; they need to be told that they are playing, what a command looks like, and that
+#: the reply is the command and nothing else.
+INSTRUCT_INSTRUCTION = (
+    "You are playing a text game: you are the player, not an assistant. Each turn you read an observation "
+    "and type exactly one command for the game. Commands are short, like: go to desk 1 / open drawer 2 / "
+    "take mug 1 from desk 1 / put mug 1 in/on shelf 1 / search[red running shoes] / click[buy now] / "
+    "walk to kitchen / grab cup. Use the exact names the game shows. {reply_rule} Do not explain, do not "
+    "apologise, do not repeat the observation."
+)
+
 REPLY_RULES = {
     "action": "Reply with the command only.",
     "thought": "Reply with one line 'Thought: <your short reasoning>' and then one line 'Action: <command>'.",
@@ -52,6 +64,9 @@ class PromptConfig:
     """How the agent's prompt is built (see the module docstring for the truncation policy)."""
 
     reply_style: str = "action"  # "action": the reply is the command; "thought": "Thought: ...\nAction: ..."
+    # "plain": our instruction and bare observations (the from-scratch model, trained on them); "instruct": a
+    # system prompt for chat-tuned models, and every newest turn labelled and closed with a request for a command.
+    style: str = "plain"
     history_turns: int = 3  # most recent (reply, observation) exchanges kept verbatim
     max_observation_chars: int = 400  # later observations longer than this are cut, with " ..." at the cut
     max_first_observation_chars: int = 1500  # the first one (room and goal) gets a larger budget
@@ -65,8 +80,14 @@ class PromptConfig:
     def __post_init__(self) -> None:
         if self.reply_style not in REPLY_RULES:
             raise ValueError(f"reply_style must be one of {sorted(REPLY_RULES)}, got {self.reply_style!r}")
+        if self.style not in STYLES:
+            raise ValueError(f"style must be one of {sorted(STYLES)}, got {self.style!r}")
         if self.history_turns < 0 or min(self.max_observation_chars, self.max_first_observation_chars) < 20:
             raise ValueError("history_turns must be >= 0 and the observation limits >= 20 characters")
+
+
+#: Prompt styles (:attr:`PromptConfig.style`).
+STYLES = ("plain", "instruct")
 
 
 def _cut(text: str, limit: int) -> str:
@@ -85,8 +106,9 @@ def build_messages(task: str, first_observation: str, history: Sequence[tuple[st
         config: the prompt options.
         admissible: the admissible commands, shown only with ``config.show_admissible``.
     """
-    system = INSTRUCTION.format(reply_rule=REPLY_RULES[config.reply_style])
-    if config.one_shot:
+    instruct = config.style == "instruct"
+    system = (INSTRUCT_INSTRUCTION if instruct else INSTRUCTION).format(reply_rule=REPLY_RULES[config.reply_style])
+    if config.one_shot and not instruct:
         system += "\n\nHere is an example of a finished task.\n" + config.one_shot
     first = _cut(first_observation.strip(), config.max_first_observation_chars)
     # Checked after the cut: the goal must survive it.
@@ -96,14 +118,46 @@ def build_messages(task: str, first_observation: str, history: Sequence[tuple[st
     omitted = len(history) - len(kept)
     if omitted:
         first += f"\n({omitted} earlier step{'s are' if omitted > 1 else ' is'} not shown.)"
-    messages = [{"role": "system", "content": system}] if config.instruction or config.one_shot else []
-    messages.append({"role": "user", "content": first})
+    # An instruct model always gets its system turn: without it the chat template adds its own assistant persona.
+    messages = [{"role": "system", "content": system}] if config.instruction or config.one_shot or instruct else []
+    if instruct and config.one_shot:
+        # A chat model copies the form of earlier turns best: the example is played as real turns.
+        messages += _example_turns(config.one_shot, config)
+        first = "(The example game is over. A new game starts.)\n" + first
+    messages.append({"role": "user", "content": ("Observation: " if instruct else "") + first})
     for reply, observation in kept:
         messages.append({"role": "assistant", "content": reply})
-        messages.append({"role": "user", "content": _cut(observation.strip(), config.max_observation_chars)})
+        observation = _cut(observation.strip(), config.max_observation_chars)
+        messages.append({"role": "user", "content": ("Observation: " if instruct else "") + observation})
     if config.show_admissible and admissible:
-        messages[-1]["content"] += "\nAdmissible commands: " + ", ".join(admissible)
+        sep = "\n- " if instruct else ", "
+        messages[-1]["content"] += ("\nCommands you can use:" + sep if instruct else "\nAdmissible commands: ") \
+            + sep.join(admissible)
+    if instruct:
+        # The goal again right before the reply (the first turn may be far up), and the request for one command.
+        goal = f"Your task is to: {task.rstrip('.')}.\n" if task and kept else ""
+        messages[-1]["content"] += f"\n\n{goal}Your next command:"
     return messages
+
+
+def _example_turns(transcript: str, config: PromptConfig) -> list[dict[str, str]]:
+    """A :func:`one_shot_example` transcript as user (observation) / assistant (command) turns.
+
+    >>> [m["content"] for m in _example_turns("You stand at 0.\\n> go up\\nYou stand at 1.", PromptConfig())]
+    ['Observation: You stand at 0.\\n\\nYour next command:', 'go up']
+    """
+    turns: list[dict[str, str]] = []
+    observation: list[str] = []
+    for line in transcript.splitlines():
+        if line.startswith("> "):
+            limit = config.max_observation_chars if turns else config.max_first_observation_chars
+            text = _cut("\n".join(observation).strip(), limit)
+            turns += [{"role": "user", "content": f"Observation: {text}\n\nYour next command:"},
+                      {"role": "assistant", "content": line[2:].strip()}]
+            observation = []
+        else:
+            observation.append(line)
+    return turns  # the last observation (the win) is left out: the real game's first turn follows
 
 
 _PLAIN_ROLES = {"system": "Instructions", "user": "World", "assistant": "Agent"}
@@ -157,5 +211,5 @@ def one_shot_example(env: Any, task_id: int = 0, split: str = "train", seed: int
     return "\n".join(lines)
 
 
-__all__ = ["INSTRUCTION", "PromptConfig", "build_messages", "one_shot_example", "render_plain",
+__all__ = ["INSTRUCTION", "INSTRUCT_INSTRUCTION", "STYLES", "PromptConfig", "build_messages", "one_shot_example", "render_plain",
            "render_prompt", "render_target"]
