@@ -14,8 +14,10 @@
     spa-gym export EPISODES.jsonl|DIR... --out FILE.jsonl  episodes as chat messages + per-step rewards
     spa-gym rro collect|train|eval ...                    RRO: rising-reward collection, DPO + SFT, evaluation
 
-Long commands are resumable: run the same command again after a crash or Ctrl-C. User errors (a
-missing model folder, an unknown env id, a GPU asked for and absent) print one line, not a traceback.
+``--model`` takes a Hugging Face model folder or ``smollm2`` (SmolLM2-135M-Instruct, the ``smollm`` extra; see
+:mod:`spa_gym.models`). Long commands are resumable: run the same command again after a crash or Ctrl-C. User
+errors (a missing model folder, an unknown env id, a GPU asked for and absent, a missing extra) print one line,
+not a traceback.
 """
 
 from __future__ import annotations
@@ -126,7 +128,7 @@ def envs() -> None:
 def demo(env: str = ENV_OPT,
          out: Path = typer.Option(Path("runs/demo"), "--out", help="Output folder (resumable)."),
          preset: str = typer.Option("full", "--preset", help="full (the README demo) or smoke (tiny sizes, minutes)."),
-         model: Optional[str] = typer.Option(None, "--model", help="HF model folder instead of the small default."),
+         model: Optional[str] = typer.Option(None, "--model", help="HF model folder (or smollm2) instead of the small default."),
          device: str = DEVICE_OPT, seed: int = SEED_OPT,
          iterations: Optional[int] = typer.Option(None, "--iterations", help="PPO iterations (default: preset's)."),
          threads: Optional[int] = typer.Option(None, "--threads", min=1,
@@ -165,7 +167,7 @@ def demo(env: str = ENV_OPT,
 
 @app.command()
 def sft(env: str = ENV_OPT,
-        model: Optional[str] = typer.Option(None, "--model", help="HF model folder (default: build the small one)."),
+        model: Optional[str] = typer.Option(None, "--model", help="HF model folder or smollm2 (default: build the small one)."),
         out: Path = typer.Option(..., "--out", help="Folder for the fine-tuned model."),
         tasks: int = typer.Option(200, "--tasks", help="Training tasks the expert demonstrates."),
         epochs: float = typer.Option(3.0, "--epochs"), lr: float = typer.Option(1e-3, "--lr"),
@@ -194,7 +196,7 @@ def sft(env: str = ENV_OPT,
 
 @app.command()
 def collect(env: str = ENV_OPT,
-            model: str = typer.Option(..., "--model", help="HF model folder, or `expert` / `random`."),
+            model: str = typer.Option(..., "--model", help="HF model folder, smollm2, or `expert` / `random`."),
             out: Path = typer.Option(..., "--out", help="JSONL file of episodes."),
             split: str = typer.Option("train", "--split"),
             tasks: int = typer.Option(50, "--tasks", help="Tasks 0..N-1 of the split."),
@@ -245,7 +247,7 @@ def fit_estimator(episodes: list[Path] = typer.Option(..., "--episodes", metavar
                                                           "repeat for several."),
                   out: Path = typer.Option(..., "--out", help="Folder for the estimator (resumable)."),
                   model: Optional[str] = typer.Option(None, "--model",
-                                                      help="Backbone HF folder (default: the small model)."),
+                                                      help="Backbone HF folder or smollm2 (default: the small model)."),
                   epochs: int = typer.Option(4, "--epochs"), valid_fraction: float = typer.Option(0.15, "--valid"),
                   device: str = DEVICE_OPT, seed: int = SEED_OPT) -> None:
     """Train the SPA progress estimator on episodes (contributions sum to the final reward)."""
@@ -276,7 +278,7 @@ def fit_estimator(episodes: list[Path] = typer.Option(..., "--episodes", metavar
 
 @app.command()
 def train(env: str = ENV_OPT,
-          model: str = typer.Option(..., "--model", help="HF model folder to start from (usually the SFT model)."),
+          model: str = typer.Option(..., "--model", help="HF model folder (usually the SFT model) or smollm2."),
           reward: str = typer.Option("spa", "--reward",
                                      help="sparse, spa (paper form), spa_potential, grounding or uniform."),
           estimator: Optional[Path] = typer.Option(None, "--estimator", help="Estimator folder (reward spa)."),
@@ -327,7 +329,7 @@ def train(env: str = ENV_OPT,
 
 @app.command("eval")
 def eval_(env: str = ENV_OPT,
-          model: list[str] = typer.Option(..., "--model", metavar="DIR", help="HF model folder(s); repeat to compare."),
+          model: list[str] = typer.Option(..., "--model", metavar="DIR", help="HF model folder(s) or smollm2; repeat to compare."),
           out: Path = typer.Option(Path("runs/eval"), "--out", help="Folder for report.json / report.md."),
           split: str = typer.Option("test", "--split"),
           tasks: Optional[int] = typer.Option(None, "--tasks", help="First N tasks of the split (default: all)."),

@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m spa_gym.agent
     parser.add_argument("--out", default="runs/rro", help="output folder")
     parser.add_argument("--policy", default="noisy-expert",
                         help="'noisy-expert' (the env's expert, a random admissible command with probability "
-                             "--epsilon) or a local Hugging Face model folder (an LLMPolicy)")
+                             "--epsilon) or a local Hugging Face model folder or smollm2 (an LLMPolicy)")
     parser.add_argument("--epsilon", type=float, default=0.5, help="noise of the noisy expert")
     parser.add_argument("--estimator", default="expert",
                         help="'expert' (oracle: minus the expert's remaining plan length) or a folder saved "
@@ -130,7 +130,7 @@ def train_main(argv: Sequence[str] | None = None, prog: str = "spa-gym rro train
         "Step-level DPO on RRO pairs plus SFT on the rising steps; writes OUT/model, OUT/history.json and a "
         "per-epoch OUT/train_state.pt (run the same command again to resume)."))
     parser.add_argument("--data", required=True, help="steps.jsonl of `spa-gym rro collect`, or its --out folder")
-    parser.add_argument("--model", required=True, help="local Hugging Face model folder to start from")
+    parser.add_argument("--model", required=True, help="local Hugging Face model folder (or smollm2) to start from")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--device", default="cpu", help="torch device: cpu, cuda, auto")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
@@ -168,7 +168,7 @@ def eval_main(argv: Sequence[str] | None = None, prog: str = "spa-gym rro eval")
 
     parser = argparse.ArgumentParser(prog=prog, description="Greedy success rate and average score on a split.")
     parser.add_argument("--env", default="SPA-ALFWorld-v0", help="registered env id")
-    parser.add_argument("--model", action="append", required=True, help="model folder; repeat to compare")
+    parser.add_argument("--model", action="append", required=True, help="model folder or smollm2; repeat to compare")
     parser.add_argument("--split", default="test")
     parser.add_argument("--tasks", type=int, default=None, help="first N tasks of the split (default: all)")
     parser.add_argument("--max-steps", type=int, default=None, help="episode step limit (default: the env's)")
