@@ -121,6 +121,7 @@ def main() -> None:
     p.add_argument("--max-new-tokens", type=int, default=12)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--device", default="cpu", help="torch device of the policy: cpu, cuda, auto")
     p.add_argument("--out", default="runs/rro_comparison")
     args = p.parse_args()
     if args.quick:
@@ -130,7 +131,9 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     saved_args = out / "args.json"
-    if saved_args.is_file() and json.loads(saved_args.read_text()) != vars(args):
+    # Arguments added after a run started (absent from its args.json) take their defaults there.
+    if saved_args.is_file() and any(args_value != vars(args)[k] for k, args_value in
+                                    json.loads(saved_args.read_text()).items() if k in vars(args)):
         p.error(f"{out} holds a run with other arguments; use another --out or delete it")
     write_text_atomic(saved_args, json.dumps(vars(args), indent=2))
     stages, load_start = Stages(), os.getloadavg()
@@ -138,7 +141,8 @@ def main() -> None:
     prompt = PromptConfig(instruction=False, history_turns=2, snap_to_admissible=70.0)
 
     def load(path: Path) -> LLMPolicy:
-        return LLMPolicy.from_pretrained(path, prompt_config=prompt, max_new_tokens=args.max_new_tokens)
+        return LLMPolicy.from_pretrained(path, device=args.device, prompt_config=prompt,
+                                         max_new_tokens=args.max_new_tokens)
 
     # 1. SFT on expert demonstrations: the shared starting point.
     demos, _ = expert_samples(lambda: env_fn(expert=True), [("train", i) for i in range(args.train_tasks)],
