@@ -87,9 +87,10 @@ def test_expert_plan_progress_counts_remaining_expert_steps():
         scorer(Episode("t", "o"), gym.make("SPA-ALFWorld-v0").unwrapped, {"won": False})
 
 
-def replayed_expert_distance(env_id: str, split: str, task_id: int, seed: int, actions: list[str]) -> int | None:
+def replayed_expert_distance(env_id: str, split: str, task_id: int, seed: int, actions: list[str],
+                             make=gym.make) -> int | None:
     """An independent oracle: replay ``actions`` in an env with no step limit, then count the expert's steps."""
-    env = gym.make(env_id, expert=True, max_steps=10 ** 6)
+    env = make(env_id, expert=True, max_steps=10 ** 6)
     _, info = env.reset(seed=seed, options={"split": split, "task_id": task_id})
     for action in actions:
         _, _, _, _, info = env.step(action)
@@ -123,6 +124,30 @@ def test_expert_plan_progress_past_the_step_limit():
             assert score != -scorer.max_plan or true is None
         if truncated:  # the env offers no expert step any more, the score still counts the real plan
             assert info["expert_action"] is None and score > -scorer.max_plan
+
+
+def test_expert_plan_progress_at_the_webshop_step_limit(make):
+    """The same on WebShop (the RRO comparison's env): a noisy shopper run into a 5-step limit, its last step
+    truncated, is scored minus its true distance, never -max_plan while the expert can still buy."""
+    scorer = ExpertPlanProgress(max_plan=100)
+    env = make("SPA-WebShop-v0", expert=True, max_steps=5)
+    policy = NoisyExpertPolicy(epsilon=0.6, seed=1)
+    truncated_seen = False
+    for task_id in range(3):
+        obs, info = env.reset(seed=task_id, options={"split": "train", "task_id": task_id})
+        episode, done = Episode(info["task"], obs), False
+        while not done:
+            action = policy(obs, info)
+            obs, reward, terminated, truncated, info = env.step(action)
+            episode.steps.append(Step(action, obs, info["action_valid"], float(reward)))
+            done = terminated or truncated
+            true = replayed_expert_distance("SPA-WebShop-v0", "train", task_id, task_id,
+                                            [s.action for s in episode.steps], make=make)
+            assert scorer(episode, env.unwrapped, info) == -(scorer.max_plan if true is None else true)
+        if truncated and not terminated:
+            truncated_seen = True
+            assert info["expert_action"] is None and true is not None
+    assert truncated_seen  # the limit was reached at least once
 
 
 def test_rising_collection_with_a_random_policy_never_scores_max_plan():
