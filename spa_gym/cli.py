@@ -306,7 +306,8 @@ def train(env: str = ENV_OPT,
     if estimator is not None:
         from spa_gym.progress.estimator import ProgressEstimator
 
-        est = ProgressEstimator.load(estimator, device=device)
+        # With --ray it is shipped to the estimator actor, which moves it to its own device.
+        est = ProgressEstimator.load(estimator, device=device if ray is None else "cpu")
     from spa_gym.wrappers import RecordEpisodes
 
     # Every rollout episode is recorded for `spa-gym view OUT` (PPO scores rewards after the episode).
@@ -314,13 +315,14 @@ def train(env: str = ENV_OPT,
                                       metadata={"source": "train", "reward": reward})
     if ray is None:
         history = train_ppo(policy, recorded, config, estimator=est, out_dir=out, progress=True)
-    else:  # the envs step on Ray workers; the model, the rewards and the update stay here
+    else:  # the envs step on Ray workers, SPA rewards are scored on the estimator actor; the model stays here
         from spa_gym.distributed.commands import ppo_rollouts
 
         with ppo_rollouts(env, ray, workers, config.n_envs, out / "episodes" / "train.jsonl",
-                          {"source": "train", "reward": reward}) as rollout_fn:
+                          {"source": "train", "reward": reward}, reward=reward, estimator=est, alpha=config.alpha,
+                          beta=config.beta) as on_ray:
             history = train_ppo(policy, lambda: make_env(env), config, estimator=est, out_dir=out, progress=True,
-                                rollout_fn=rollout_fn)
+                                **on_ray)
     policy.save_pretrained(out / "model")
     (out / "history.json").write_text(json.dumps(history, indent=2))
     last = history[-1] if history else {}

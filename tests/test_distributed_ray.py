@@ -1,7 +1,9 @@
-"""spa_gym.distributed on a local Ray: episodes, SPA rewards, a killed worker, and the CLI's --ray.
+"""spa_gym.distributed on a local Ray: episodes, SPA rewards, PPO's rewards, a killed worker, and the CLI's --ray.
 
-Ray starts once for the module (``ray.init(num_cpus=2)``); the workers are module-scoped fixtures and hold
-no CPU reservation, so every test's actors fit beside them.
+Ray starts once for the module (``ray.init(num_cpus=2)``) and its actors are module-scoped fixtures (three env
+workers, one estimator actor shared by every reward form), holding no CPU reservation, so every test's actors
+fit beside them: each actor is a process that imports spa_gym and torch, the cost of these tests. Only
+``collect --ray`` runs as a user runs it, a fresh process starting its own local Ray.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ ray = pytest.importorskip("ray", reason="Ray is not installed (the `ray` extra: 
 
 from agents_fixtures import sft_toy_dir, tiny_model_dir, toy_env  # noqa: E402,F401  (fixtures)
 
+from spa_gym.agents.ppo import PPOConfig, train_ppo, turn_rewards  # noqa: E402
 from spa_gym.agents.rollout import run_episodes  # noqa: E402
 from spa_gym.distributed import (LLMBatchPolicy, PerEpisodePolicy, RayRollouts, SPAStepScorer,  # noqa: E402
                                  start_estimator)
+from spa_gym.distributed.ppo import online_reward_settings, online_rewards, ray_rollout_fn  # noqa: E402
 from spa_gym.progress import ProgressEstimator  # noqa: E402
 from spa_gym.progress.episodes import NoisyExpertPolicy, collect_episodes  # noqa: E402
 from spa_gym.progress.toy import CountingEnv  # noqa: E402
@@ -63,6 +67,19 @@ def two_workers():
         yield rollouts
 
 
+@pytest.fixture(scope="module")
+def estimator():
+    return ProgressEstimator.default(seed=1, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def estimator_actor(estimator):
+    """One estimator actor for the module; each test's runs give their own reward settings."""
+    actor = start_estimator(estimator, num_gpus=0)
+    yield actor
+    ray.kill(actor)
+
+
 def test_episodes_are_those_of_collect_episodes_whatever_the_number_of_workers(one_worker, two_workers):
     reference = collect_episodes(toy_env(), NoisyExpertPolicy(0.4), len(TASKS), seed=7, split="train",
                                  task_ids=[i for _, i in TASKS], progress=False)
@@ -97,15 +114,13 @@ def _single_process_rewards(episode, estimator, form):
 
 
 @pytest.mark.parametrize("form", ["potential", "per_step"])
-def test_estimator_actor_rewards_equal_spareward(two_workers, form):
-    estimator = ProgressEstimator.default(seed=1, device="cpu")
-    actor = start_estimator(estimator, form=form, num_gpus=0)
+def test_estimator_actor_rewards_equal_spareward(two_workers, estimator, estimator_actor, form):
+    before = ray.get(estimator_actor.describe.remote())
     trajs = two_workers.run(PerEpisodePolicy(NoisyExpertPolicy(0.5, invalid_prob=0.2)), TASKS[:6], seed=11,
-                            n_envs=4, estimator=actor)
-    stats = ray.get(actor.describe.remote())
-    ray.kill(actor)
-    n_steps = sum(len(t.episode) for t in trajs)
-    assert stats["steps_scored"] == n_steps and stats["batches"] < n_steps  # steps of several episodes per batch
+                            n_envs=4, estimator=estimator_actor, reward={"form": form})
+    after = ray.get(estimator_actor.describe.remote())
+    n_steps, batches = sum(len(t.episode) for t in trajs), after["batches"] - before["batches"]
+    assert after["steps_scored"] - before["steps_scored"] == n_steps and batches < n_steps  # several per batch
     for k, traj in enumerate(trajs):
         rewards, spa = _single_process_rewards(dict(traj.episode.to_dict(), seed=11 + k), estimator, form)
         _assert_close(traj.dense_rewards, traj.spa, rewards, spa)
@@ -156,6 +171,86 @@ def test_step_scorer_in_process_equals_spareward_exactly():
     assert len(scorer) == 0  # the last step ended the episode
 
 
+def test_step_scorer_reward_settings_per_episode():
+    """Episodes with their own reward settings, in the same batches, get SPAReward's rewards for those settings."""
+    estimator = ProgressEstimator.default(seed=5)
+    episodes = collect_episodes(toy_env(), NoisyExpertPolicy(0.5, invalid_prob=0.3), 2, seed=6, split="train",
+                                task_ids=[1, 2], progress=False)
+    scorer = SPAStepScorer(estimator, form="potential", beta=0.1)
+    forms = ["potential", "per_step"]
+    for k, (ep, form) in enumerate(zip(episodes, forms)):
+        scorer.start([(k, ep.task, ep.observation)], {"form": form, "beta": 0.5})
+    got: list[list] = [[] for _ in episodes]
+    for t in range(max(len(ep) for ep in episodes)):
+        live = [k for k, ep in enumerate(episodes) if t < len(ep)]
+        steps = [(k, s.action, s.observation, s.action_valid, s.reward, t == len(episodes[k]) - 1)
+                 for k in live for s in [episodes[k].steps[t]]]
+        for k, answer in zip(live, scorer.score(steps)):
+            got[k].append(answer)
+    for k, (ep, form) in enumerate(zip(episodes, forms)):
+        rewards, spa = _single_process_rewards(dict(ep.to_dict(), seed=6 + k), estimator, form)
+        _assert_close([r for r, _ in got[k]], [d for _, d in got[k]], rewards, spa)
+    with pytest.raises(ValueError, match="unknown reward settings"):
+        scorer.start([("x", "t", "o")], {"shape": "potential"})
+
+
+def _untimed(history):
+    return [{k: v for k, v in h.items() if not k.startswith("time")} for h in history]
+
+
+def _assert_same_training(history, reference, exact):
+    """The same PPO iteration: equal, or (rewards scored step by step on the actor) equal to float rounding."""
+    history, reference = _untimed(history), _untimed(reference)
+    if exact:
+        assert history == reference
+        return
+    assert [h.keys() for h in history] == [h.keys() for h in reference]
+    for mine, theirs in zip(history, reference):
+        np.testing.assert_allclose([mine[k] for k in mine], [theirs[k] for k in mine], rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("mode", ["spa", "spa_potential"])
+def test_ppo_rewards_scored_on_the_actor_equal_those_after_the_episodes(two_workers, estimator, estimator_actor,
+                                                                        sft_toy_dir, mode):
+    """What PPO's ``rewards_fn`` gets from the actor equals :func:`turn_rewards` of the same episodes."""
+    from spa_gym.agents.policy import LLMPolicy
+
+    policy = LLMPolicy.from_pretrained(sft_toy_dir, max_new_tokens=4)
+    rollout = ray_rollout_fn(two_workers, estimator=estimator_actor, reward=online_reward_settings(mode))
+    timings: dict[str, float] = {}
+    trajs = rollout(policy, None, TASKS[:4], seed=9, n_envs=3, timings=timings)
+    assert [t.episode.to_dict() for t in trajs] == \
+        [t.episode.to_dict() for t in run_episodes(policy, toy_env, TASKS[:4], seed=9, n_envs=3)]
+    scored = online_rewards(trajs)
+    expected = turn_rewards([t.episode for t in trajs], mode, estimator)
+    assert [len(r) for r in scored] == [len(r) for r in expected] and timings["rewards"] >= 0
+    np.testing.assert_allclose(np.concatenate(scored), np.concatenate(expected), rtol=0, atol=1e-6)
+    assert len({round(r, 6) for r in np.concatenate(expected)}) > 2  # real SPA rewards, not a constant
+
+
+@pytest.mark.parametrize("mode", ["sparse", "spa"])
+def test_train_ppo_on_ray_trains_as_without_ray(two_workers, estimator, estimator_actor, sft_toy_dir, mode):
+    """The same PPO iteration from the workers' rollouts (and, for SPA, the actor's rewards) as from
+    ``run_episodes`` and rewards scored after the episodes: equal, or to float rounding for SPA."""
+    from spa_gym.agents.policy import LLMPolicy
+
+    config = PPOConfig(reward=mode, iterations=1, episodes_per_iteration=2, n_envs=2, update_epochs=1,
+                       minibatch_turns=32, grad_accum=1, seed=2)
+    settings = online_reward_settings(mode, config.alpha, config.beta)
+    plain = train_ppo(LLMPolicy.from_pretrained(sft_toy_dir, max_new_tokens=4), toy_env, config, estimator=estimator)
+    on_ray = train_ppo(LLMPolicy.from_pretrained(sft_toy_dir, max_new_tokens=4), toy_env, config,
+                       rollout_fn=ray_rollout_fn(two_workers, estimator=estimator_actor if settings else None,
+                                                 reward=settings),
+                       rewards_fn=online_rewards if settings else None)
+    _assert_same_training(on_ray, plain, exact=settings is None)
+
+
+def test_online_rewards_needs_scored_trajectories(two_workers):
+    trajs = two_workers.run(PerEpisodePolicy(NoisyExpertPolicy(0.0)), TASKS[:2], seed=0, n_envs=2)
+    with pytest.raises(RuntimeError, match="scored rewards"):
+        online_rewards(trajs)
+
+
 def test_killed_worker_is_restarted_and_its_episodes_replayed(two_workers):
     reference = two_workers.run(PerEpisodePolicy(NoisyExpertPolicy(0.3)), TASKS, seed=5, n_envs=4)
     pids = two_workers.worker_pids()
@@ -194,7 +289,7 @@ def test_collect_with_ray_writes_the_same_lines(tmp_path):
     assert len({len(line["steps"]) for line in plain}) > 1  # so the Ray run's episodes ended out of task order
 
 
-def test_llm_collect_and_train_with_ray_match(tmp_path, sft_toy_dir):
+def test_llm_collect_and_train_with_ray_match(tmp_path, sft_toy_dir, estimator):
     from spa_gym.cli import main
 
     collect = ["collect", "--env", TOY_ID, "--model", str(sft_toy_dir), "--tasks", "5", "--seed", "1"]
@@ -202,12 +297,13 @@ def test_llm_collect_and_train_with_ray_match(tmp_path, sft_toy_dir):
     assert main(collect + ["--out", str(tmp_path / "ray.jsonl"), "--ray", "--workers", "1"]) == 0
     assert _lines(tmp_path / "ray.jsonl") == _lines(tmp_path / "plain.jsonl")
 
-    train = ["train", "--env", TOY_ID, "--model", str(sft_toy_dir), "--reward", "sparse", "--iterations", "1",
-             "--episodes-per-iteration", "4"]
+    # SPA's potential form: with --ray the rewards are scored on an estimator actor the command starts.
+    estimator.save(tmp_path / "estimator")
+    train = ["train", "--env", TOY_ID, "--model", str(sft_toy_dir), "--reward", "spa_potential", "--estimator",
+             str(tmp_path / "estimator"), "--iterations", "1", "--episodes-per-iteration", "4"]
     assert main(train + ["--out", str(tmp_path / "run-plain")]) == 0
     assert main(train + ["--out", str(tmp_path / "run-ray"), "--ray", "--workers", "1"]) == 0
-    untimed = lambda run: [{k: v for k, v in h.items() if not k.startswith("time")}  # noqa: E731
-                           for h in json.loads((tmp_path / run / "history.json").read_text())]
-    assert untimed("run-ray") == untimed("run-plain")
+    history = lambda run: json.loads((tmp_path / run / "history.json").read_text())  # noqa: E731
+    _assert_same_training(history("run-ray"), history("run-plain"), exact=False)
     assert _lines(tmp_path / "run-ray" / "episodes" / "train.jsonl") == \
         _lines(tmp_path / "run-plain" / "episodes" / "train.jsonl")

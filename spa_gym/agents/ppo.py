@@ -134,11 +134,15 @@ def _trainable(policy: Any) -> dict[str, torch.Tensor]:
 def train_ppo(policy: Any, env_fn: Callable[[], Any], config: PPOConfig = PPOConfig(), *,
               estimator: Any = None, out_dir: str | os.PathLike | None = None, progress: bool = False,
               callback: Callable[[int, dict[str, float]], None] | None = None,
-              rollout_fn: Callable[..., list[Trajectory]] = run_episodes) -> list[dict[str, float]]:
+              rollout_fn: Callable[..., list[Trajectory]] = run_episodes,
+              rewards_fn: Callable[[list[Trajectory]], list[list[float]]] | None = None) -> list[dict[str, float]]:
     """Train ``policy`` (an ``LLMPolicy`` fresh from SFT) with PPO; returns one metrics dict per iteration.
 
     ``rollout_fn`` plays the iteration's episodes, with :func:`~spa_gym.agents.rollout.run_episodes`'
-    signature (``spa_gym.distributed.ppo.ray_rollout_fn`` plays them on Ray workers).
+    signature (``spa_gym.distributed.ppo.ray_rollout_fn`` plays them on Ray workers). ``rewards_fn`` gives the
+    per-step rewards of the played trajectories when the rollouts scored them as they ran
+    (``spa_gym.distributed.ppo.online_rewards``: Ray's estimator actor); by default they are scored after the
+    rollouts (:func:`turn_rewards`).
 
     With ``out_dir``, a checkpoint is written after every iteration and a call with the same
     arguments resumes from it (the finished iterations are not repeated).
@@ -198,9 +202,10 @@ def train_ppo(policy: Any, env_fn: Callable[[], Any], config: PPOConfig = PPOCon
                            timings=timings, progress=progress,
                            desc=f"PPO ({config.reward}) {iteration + 1}/{config.iterations}: rollouts")
         episodes = [tr.episode for tr in trajs]
-        # --- 2. turn rewards
+        # --- 2. turn rewards (scored now, or during the rollouts when the rollout function did: rewards_fn)
         t1 = time.perf_counter()
-        rewards = turn_rewards(episodes, config.reward, estimator, config.alpha, config.beta)
+        rewards = (turn_rewards(episodes, config.reward, estimator, config.alpha, config.beta) if rewards_fn is None
+                   else rewards_fn(trajs))
         t2 = time.perf_counter()
         # --- 3. token rewards with the KL penalty, 4. GAE per episode
         ref_logps = reference_logprobs(trajs)
@@ -295,7 +300,7 @@ def train_ppo(policy: Any, env_fn: Callable[[], Any], config: PPOConfig = PPOCon
             "prompt_tokens": float(sum(len(t.prompt_ids) for t in turns)),
             **{k: float(np.mean(v)) for k, v in stats.items()},
             "time_generation": timings["generation"], "time_env": timings["env"],
-            "time_rewards": t2 - t1, "time_reference": t3 - t2, "time_update": t4 - t3,
+            "time_rewards": t2 - t1 + timings.get("rewards", 0.0), "time_reference": t3 - t2, "time_update": t4 - t3,
             "time_total": t4 - t0,
         }
         history.append(metrics)

@@ -4,6 +4,9 @@
 ``recorded_at`` time differs): the expert and random policies play many episodes at once on the workers and
 their lines are written in task order, as the sequential command writes them; an LLM plays ``run_episodes``'
 8 episodes at once and the lines are written as episodes end, which is the order of the command without Ray.
+
+``train --ray`` plays PPO's rollouts on the workers (the same trajectories as without Ray) and, for the SPA
+rewards, scores every step on the shared estimator actor as the episodes run (:mod:`spa_gym.distributed.ppo`).
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from typing import Any
 
 from spa_gym.agents.rollout import make_env
 from spa_gym.distributed.driver import RayRollouts, RayTrajectory
+from spa_gym.distributed.estimator_actor import start_estimator
 from spa_gym.distributed.policy import BatchPolicy, LLMBatchPolicy, PerEpisodePolicy
-from spa_gym.distributed.ppo import ray_rollout_fn
+from spa_gym.distributed.ppo import online_reward_settings, online_rewards, ray_rollout_fn
 from spa_gym.distributed.session import ray_session
 from spa_gym.progress.episodes import Episode, NoisyExpertPolicy, RandomPolicy
 from spa_gym.wrappers.record_episodes import append_line
@@ -71,15 +75,33 @@ def collect(env: str, model: str, out: Path, task_ids: Sequence[int], *, split: 
 
 @contextmanager
 def ppo_rollouts(env: str, address: str | None, n_workers: int, n_envs: int, episodes_file: Path,
-                 meta: dict[str, Any]) -> Iterator[Callable[..., Any]]:
-    """A ``rollout_fn`` for :func:`~spa_gym.agents.ppo.train_ppo` on Ray workers; every episode's line is
-    appended to ``episodes_file`` as it ends, as the command without Ray records them."""
+                 meta: dict[str, Any], *, reward: str = "sparse", estimator: Any = None, alpha: float = 1.0,
+                 beta: float = 0.5) -> Iterator[dict[str, Any]]:
+    """``train_ppo``'s ``rollout_fn`` (and ``rewards_fn``) on Ray workers, as keyword arguments.
+
+    Every episode's line is appended to ``episodes_file`` as it ends, as the command without Ray records them.
+    For the SPA reward modes (``spa``, ``spa_potential``), ``estimator`` goes to one estimator actor (a GPU when
+    the cluster has one) that scores every step during the rollouts; PPO trains on those rewards.
+    """
     episodes_file.parent.mkdir(parents=True, exist_ok=True)
     write = lambda i, traj: append_line(episodes_file, traj.line, 64 * 2 ** 20) if traj.line else None  # noqa: E731
+    settings = online_reward_settings(reward, alpha, beta)
+    if settings is not None and estimator is None:
+        raise ValueError(f"reward {reward!r} needs an estimator")
     with ray_session(address):
-        with RayRollouts(functools.partial(make_env, env), n_workers=n_workers,
-                         envs_per_worker=-(-n_envs // n_workers), record=meta) as rollouts:
-            yield ray_rollout_fn(rollouts, on_episode=write)
+        actor = start_estimator(estimator, **settings) if settings is not None else None
+        try:
+            with RayRollouts(functools.partial(make_env, env), n_workers=n_workers,
+                             envs_per_worker=-(-n_envs // n_workers), record=meta) as rollouts:
+                run = {"rollout_fn": ray_rollout_fn(rollouts, on_episode=write, estimator=actor, reward=settings)}
+                if actor is not None:
+                    run["rewards_fn"] = online_rewards
+                yield run
+        finally:
+            if actor is not None:
+                import ray
+
+                ray.kill(actor)
 
 
 __all__ = ["collect", "ppo_rollouts"]

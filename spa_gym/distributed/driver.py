@@ -113,7 +113,8 @@ class RayRollouts:
     def run(self, policy: BatchPolicy, tasks: Sequence[tuple[str, int]], *, seed: int = 0, n_envs: int | None = None,
             on_episode: Callable[[int, RayTrajectory], None] | None = None,
             on_round: Callable[[int], None] | None = None, timings: dict[str, float] | None = None,
-            estimator: Any = None, progress: bool = False, desc: str = "ray rollouts") -> list[RayTrajectory]:
+            estimator: Any = None, reward: dict[str, Any] | None = None, progress: bool = False,
+            desc: str = "ray rollouts") -> list[RayTrajectory]:
         """Play one episode per ``(split, task_id)`` of ``tasks``; returns them in task order.
 
         Args:
@@ -127,6 +128,8 @@ class RayRollouts:
             timings: when given, seconds of ``"generation"``, ``"env"`` (worker round trips) and
                 ``"estimator"`` (waiting for scores) are added to it.
             estimator: an estimator actor for this run (default: the one the driver was made with).
+            reward: this run's reward settings on the estimator actor (``form``, ``alpha``, ``beta``, ...: see
+                :meth:`~spa_gym.distributed.estimator_actor.SPAStepScorer.start`); default: the actor's.
         """
         from spa_gym.core.bars import progress_bar
 
@@ -157,9 +160,9 @@ class RayRollouts:
             timings["estimator"] += time.perf_counter() - t0
             live = {s.index: s.traj for s in slots if s is not None}
             for (_, indices), scored in zip(pending, answers):
-                for i, (reward, spa) in zip(indices, scored):
+                for i, (dense_reward, spa) in zip(indices, scored):
                     traj = results[i] if results[i] is not None else live[i]
-                    traj.dense_rewards.append(reward)
+                    traj.dense_rewards.append(dense_reward)
                     traj.spa.append(spa)
             pending.clear()
 
@@ -181,7 +184,7 @@ class RayRollouts:
                 slot.info = info
                 starts.append(((run, slot.index), slot.traj.episode.task, str(obs)))
             if estimator is not None and starts:
-                estimator.start.remote(starts)
+                estimator.start.remote(starts, reward)
 
         try:
             start_slots(list(range(len(slots))))
@@ -209,12 +212,12 @@ class RayRollouts:
                 finished = []
                 for k, decision in zip(active, decisions):
                     slot = slots[k]
-                    obs, reward, terminated, truncated, info, line = answers[k]
+                    obs, env_reward, terminated, truncated, info, line = answers[k]
                     traj, action = slot.traj, commands[k][2]
                     if decision.turn is not None:
                         traj.turns.append(decision.turn)
-                    traj.episode.steps.append(Step(action, obs, bool(info.get("action_valid", True)), float(reward)))
-                    traj.episode.final_reward += float(reward)
+                    traj.episode.steps.append(Step(action, obs, bool(info.get("action_valid", True)), float(env_reward)))
+                    traj.episode.final_reward += float(env_reward)
                     slot.history.append((decision.reply if decision.reply is not None else action, obs))
                     slot.info = info
                     if terminated or truncated:
