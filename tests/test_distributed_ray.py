@@ -23,7 +23,7 @@ ray = pytest.importorskip("ray", reason="Ray is not installed (the `ray` extra: 
 
 from agents_fixtures import sft_toy_dir, tiny_model_dir, toy_env  # noqa: E402,F401  (fixtures)
 
-from spa_gym.agents.ppo import PPOConfig, train_ppo, turn_rewards  # noqa: E402
+from spa_gym.agents.ppo import turn_rewards  # noqa: E402
 from spa_gym.agents.rollout import run_episodes  # noqa: E402
 from spa_gym.distributed import (LLMBatchPolicy, PerEpisodePolicy, RayRollouts, SPAStepScorer,  # noqa: E402
                                  start_estimator)
@@ -41,7 +41,7 @@ TOY = functools.partial(CountingEnv, expert=True)
 @pytest.fixture(scope="module", autouse=True)
 def local_ray():
     # The workers' processes register the toy id too (the CLI makes envs by id), and import what every worker
-    # imports as they start, not when their actor arrives.
+    # imports as they start, not when their actor arrives (no torch: test_a_worker_process_imports_no_torch).
     def setup():
         import spa_gym.distributed.workers  # noqa: F401
 
@@ -228,23 +228,6 @@ def test_ppo_rewards_scored_on_the_actor_equal_those_after_the_episodes(two_work
     assert len({round(r, 6) for r in np.concatenate(expected)}) > 2  # real SPA rewards, not a constant
 
 
-@pytest.mark.parametrize("mode", ["sparse", "spa"])
-def test_train_ppo_on_ray_trains_as_without_ray(two_workers, estimator, estimator_actor, sft_toy_dir, mode):
-    """The same PPO iteration from the workers' rollouts (and, for SPA, the actor's rewards) as from
-    ``run_episodes`` and rewards scored after the episodes: equal, or to float rounding for SPA."""
-    from spa_gym.agents.policy import LLMPolicy
-
-    config = PPOConfig(reward=mode, iterations=1, episodes_per_iteration=2, n_envs=2, update_epochs=1,
-                       minibatch_turns=32, grad_accum=1, seed=2)
-    settings = online_reward_settings(mode, config.alpha, config.beta)
-    plain = train_ppo(LLMPolicy.from_pretrained(sft_toy_dir, max_new_tokens=4), toy_env, config, estimator=estimator)
-    on_ray = train_ppo(LLMPolicy.from_pretrained(sft_toy_dir, max_new_tokens=4), toy_env, config,
-                       rollout_fn=ray_rollout_fn(two_workers, estimator=estimator_actor if settings else None,
-                                                 reward=settings),
-                       rewards_fn=online_rewards if settings else None)
-    _assert_same_training(on_ray, plain, exact=settings is None)
-
-
 def test_online_rewards_needs_scored_trajectories(two_workers):
     trajs = two_workers.run(PerEpisodePolicy(NoisyExpertPolicy(0.0)), TASKS[:2], seed=0, n_envs=2)
     with pytest.raises(RuntimeError, match="scored rewards"):
@@ -264,6 +247,18 @@ def test_killed_worker_is_restarted_and_its_episodes_replayed(two_workers):
     assert two_workers.replays > replays
     assert two_workers.worker_pids()[1] != pids[1]  # a new process
     assert [t.episode.to_dict() for t in trajs] == [t.episode.to_dict() for t in reference]
+
+
+def test_a_worker_process_imports_no_torch():
+    """What a worker imports (its module, the envs, the line recorder) leaves torch out: it starts in a second."""
+    code = ("import functools, sys, gymnasium as gym; from spa_gym.distributed.workers import EnvWorker; "
+            "from spa_gym.progress.toy import CountingEnv; "
+            "EnvWorker(functools.partial(gym.make, 'SPA-ALFWorld-v0', expert=True), 1, record={}); "
+            "EnvWorker(functools.partial(CountingEnv, expert=True), 1); "
+            "print(sorted(m for m in ('torch', 'transformers', 'ray') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "[]"
 
 
 def _lines(path):
@@ -300,7 +295,7 @@ def test_llm_collect_and_train_with_ray_match(tmp_path, sft_toy_dir, estimator):
     # SPA's potential form: with --ray the rewards are scored on an estimator actor the command starts.
     estimator.save(tmp_path / "estimator")
     train = ["train", "--env", TOY_ID, "--model", str(sft_toy_dir), "--reward", "spa_potential", "--estimator",
-             str(tmp_path / "estimator"), "--iterations", "1", "--episodes-per-iteration", "4"]
+             str(tmp_path / "estimator"), "--iterations", "1", "--episodes-per-iteration", "2"]
     assert main(train + ["--out", str(tmp_path / "run-plain")]) == 0
     assert main(train + ["--out", str(tmp_path / "run-ray"), "--ray", "--workers", "1"]) == 0
     history = lambda run: json.loads((tmp_path / run / "history.json").read_text())  # noqa: E731

@@ -12,11 +12,27 @@
 Needs the ``ray`` extra (``pip install 'spa-gym[ray]'``); Ray is imported only when actors are started.
 """
 
-from spa_gym.distributed.driver import RayRollouts, RayTrajectory
-from spa_gym.distributed.estimator_actor import SPAStepScorer, start_estimator
-from spa_gym.distributed.policy import BatchPolicy, Decision, EpisodeView, LLMBatchPolicy, PerEpisodePolicy
-from spa_gym.distributed.session import ray_session
-from spa_gym.distributed.workers import EnvWorker, start_workers
+from typing import TYPE_CHECKING
+
+from spa_gym.core.lazy import lazy_exports
+
+# Imported on first use: a worker's process imports only its own module (and its envs), never torch.
+_EXPORTS = {
+    **dict.fromkeys(["RayRollouts", "RayTrajectory"], "spa_gym.distributed.driver"),
+    **dict.fromkeys(["SPAStepScorer", "start_estimator"], "spa_gym.distributed.estimator_actor"),
+    **dict.fromkeys(["BatchPolicy", "Decision", "EpisodeView", "LLMBatchPolicy", "PerEpisodePolicy"],
+                    "spa_gym.distributed.policy"),
+    "ray_session": "spa_gym.distributed.session",
+    **dict.fromkeys(["EnvWorker", "start_workers"], "spa_gym.distributed.workers"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+if TYPE_CHECKING:
+    from spa_gym.distributed.driver import RayRollouts, RayTrajectory
+    from spa_gym.distributed.estimator_actor import SPAStepScorer, start_estimator
+    from spa_gym.distributed.policy import BatchPolicy, Decision, EpisodeView, LLMBatchPolicy, PerEpisodePolicy
+    from spa_gym.distributed.session import ray_session
+    from spa_gym.distributed.workers import EnvWorker, start_workers
 
 __all__ = ["BatchPolicy", "Decision", "EnvWorker", "EpisodeView", "LLMBatchPolicy", "PerEpisodePolicy",
            "RayRollouts", "RayTrajectory", "SPAStepScorer", "ray_session", "start_estimator", "start_workers"]

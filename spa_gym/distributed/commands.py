@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from spa_gym.agents.rollout import make_env
+import gymnasium as gym
+
 from spa_gym.distributed.driver import RayRollouts, RayTrajectory
 from spa_gym.distributed.estimator_actor import start_estimator
 from spa_gym.distributed.policy import BatchPolicy, LLMBatchPolicy, PerEpisodePolicy
@@ -63,8 +64,8 @@ def collect(env: str, model: str, out: Path, task_ids: Sequence[int], *, split: 
         policy = LLMBatchPolicy(llm(), temperature)
         envs_per_worker, n_envs = -(-LLM_BATCH // n_workers), LLM_BATCH
         on_episode = lambda i, traj: append_line(out, traj.line) if traj.line is not None else None  # noqa: E731
-    env_fn = functools.partial(make_env, env, expert=model == "expert") if model == "expert" \
-        else functools.partial(make_env, env)
+    # gym.make, not spa_gym.agents' make_env (the command checked the id already): a worker then imports no torch.
+    env_fn = functools.partial(gym.make, env, expert=True) if model == "expert" else functools.partial(gym.make, env)
     with ray_session(address):
         with RayRollouts(env_fn, n_workers=n_workers, envs_per_worker=envs_per_worker, record=meta) as rollouts:
             n_envs = rollouts.capacity if n_envs is None else min(n_envs, rollouts.capacity)
@@ -91,7 +92,7 @@ def ppo_rollouts(env: str, address: str | None, n_workers: int, n_envs: int, epi
     with ray_session(address):
         actor = start_estimator(estimator, **settings) if settings is not None else None
         try:
-            with RayRollouts(functools.partial(make_env, env), n_workers=n_workers,
+            with RayRollouts(functools.partial(gym.make, env), n_workers=n_workers,
                              envs_per_worker=-(-n_envs // n_workers), record=meta) as rollouts:
                 run = {"rollout_fn": ray_rollout_fn(rollouts, on_episode=write, estimator=actor, reward=settings)}
                 if actor is not None:
