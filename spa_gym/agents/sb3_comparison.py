@@ -18,9 +18,9 @@ Both spa arms use the default step-level estimator (``ProgressEstimator.default`
 on ``mixed_outcome_episodes`` of the training tasks only (:func:`train_progress_estimator`).
 
 Tasks (:func:`select_tasks`). ALFWorld: ``pick_and_place_simple`` in rooms with at most 10 places to go.
-VirtualHome: one task type (``turn_on_light`` by default) whose expert plan has at most 4 commands and whose
-admissible lists (at the start, along the expert plan, and after walking to each room) stay small enough for
-the K action slots. Training uses the first ``train_tasks`` such tasks of the train split; held-out success
+VirtualHome: one task type (``watch_tv`` by default; ``turn_on_light`` is too easy to tell the arms apart)
+whose expert plan has at most 4 commands and whose admissible lists (at the start, along the expert plan, and
+after walking to each room) stay small enough for the K action slots. Training uses the first ``train_tasks`` such tasks of the train split; held-out success
 is measured on the easy tasks of the other splits (never trained on, never seen by the estimator).
 
 Reported per arm (:func:`summarise`): training-task and held-out success (sampled actions), per seed and
@@ -78,8 +78,9 @@ class ComparisonConfig:
     """Small ALFWorld rooms: at most this many ``go to`` targets."""
     alfworld_max_actions: int = 48
     """ALFWorld action slots K (random play in these rooms lists at most ~20 commands)."""
-    virtualhome_task_type: str = "turn_on_light"
-    """The one VirtualHome task type trained and evaluated."""
+    virtualhome_task_type: str = "watch_tv"
+    """The one VirtualHome task type trained and evaluated (``turn_on_light`` saturates at 99-100% for every
+    trained arm; on ``watch_tv`` sparse finds no reward at the default budget: benchmarks/RESULTS.md)."""
     virtualhome_max_plan: int = 4
     """Easy VirtualHome tasks: the expert needs at most this many commands."""
     virtualhome_max_admissible: int = 56
