@@ -35,8 +35,9 @@ GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CONVERTER_VERSION = 2
 
 #: Agent options written beside the weights (``policy.json``, read by ``LLMPolicy.from_pretrained``): the prompt
-#: style for a chat-tuned model, with the admissible commands listed and replies snapped to them (the variant
-#: with the best grounding in benchmarks/smollm2_eval.py; see README). A fine-tuned copy saves its own.
+#: style for a chat-tuned model, with the admissible commands listed and replies snapped to them (of the variants
+#: in benchmarks/smollm2_eval.py without a per-env example, the one whose commands execute; see RESULTS.md). A
+#: fine-tuned copy saves its own.
 POLICY_DEFAULTS = {"prompt_config": {"style": "instruct", "history_turns": 2, "show_admissible": True,
                                      "snap_to_admissible": 80.0},
                    "max_new_tokens": 24}
