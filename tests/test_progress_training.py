@@ -80,3 +80,27 @@ def test_clear_errors(model_cache):
         train_estimator(est, [Episode("t", "o", [], 1.0)])
     with pytest.raises(ValueError, match="epochs"):
         train_estimator(est, [Episode("t", "o", [], 1.0)], config=EstimatorTrainingConfig(epochs=0))
+
+
+def test_failure_weight_defaults_and_effect(model_cache, data):
+    """The step-level estimator weights failed episodes 0.3 by default, the LM 1.0; the weight scales only the
+    failed episodes' terms, and a negative weight is refused."""
+    import torch
+
+    from spa_gym.progress.training import objective_loss, resolve_config
+
+    assert resolve_config(ProgressEstimator.default(seed=0), EstimatorTrainingConfig()).failure_weight == 0.3
+    assert resolve_config(_fresh(model_cache), EstimatorTrainingConfig()).failure_weight == 1.0
+    assert resolve_config(ProgressEstimator.default(seed=0),
+                          EstimatorTrainingConfig(failure_weight=0.0)).failure_weight == 0.0
+    c = [torch.tensor([0.3, 0.3]), torch.tensor([0.4, 0.1])]
+    won, lost = torch.tensor([1.0, 1.0]), torch.tensor([1.0, 0.0])
+    for objective in ("spa", "value", "uniform_prefix"):  # all episodes won: the weight changes nothing
+        assert objective_loss(objective, c, won, 0.3).item() == pytest.approx(objective_loss(objective, c, won).item())
+        full, none = objective_loss(objective, c, lost, 1.0).item(), objective_loss(objective, c, lost, 0.0).item()
+        assert objective_loss(objective, c, lost, 0.3).item() == pytest.approx(none + 0.3 * (full - none))
+        assert full > none
+    train, valid = data
+    with pytest.raises(ValueError, match="failure_weight"):
+        train_estimator(ProgressEstimator.default(seed=0), train, valid,
+                        EstimatorTrainingConfig(epochs=1, failure_weight=-0.5, progress=False))
