@@ -6,24 +6,11 @@ learning part (the demo pipeline) is covered by the demo's own tests and left ou
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
-
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "gpu_check.py"
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("gpu_check", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_tiny_estimator_and_ppo_parts_report_figures(tmp_path):
-    check = _load()
+def test_tiny_estimator_and_ppo_parts_report_figures(load_benchmark, tmp_path):
+    check = load_benchmark("gpu_check")
     summary = check.main(["--tiny", "--parts", "estimator,ppo", "--out", str(tmp_path)])
     assert summary["errors"] == {}
     est, ppo = summary["estimator"], summary["ppo"]

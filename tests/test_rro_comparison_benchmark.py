@@ -5,27 +5,13 @@ The benchmark itself is never a timed test (it trains models); this checks the p
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 from spa_gym.agents.rro import ExpertPlanProgress, RROConfig, collect_rising_trajectories, preference_pairs, sft_samples
 from spa_gym.progress.episodes import NoisyExpertPolicy
 from spa_gym.progress.toy import CountingEnv
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "rro_comparison.py"
 
-
-def _load_benchmark():
-    spec = importlib.util.spec_from_file_location("rro_comparison", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_budget_subset_keeps_within_the_budget_and_is_seeded():
-    bench = _load_benchmark()
+def test_budget_subset_keeps_within_the_budget_and_is_seeded(load_benchmark):
+    bench = load_benchmark("rro_comparison")
     steps = collect_rising_trajectories(CountingEnv(expert=True), NoisyExpertPolicy(epsilon=0.9, seed=0),
                                         ExpertPlanProgress(), 6, RROConfig(max_candidates=3, min_rise=1.0, max_steps=8),
                                         progress=False)
@@ -39,8 +25,8 @@ def test_budget_subset_keeps_within_the_budget_and_is_seeded():
     assert len(preference_pairs(everything)) == n_pairs and len(sft_samples(everything)) == n_sft
 
 
-def test_an_empty_arm_is_reported_with_its_counts():
-    bench = _load_benchmark()
+def test_an_empty_arm_is_reported_with_its_counts(load_benchmark):
+    bench = load_benchmark("rro_comparison")
     report = {"results": {
         "SFT": {"success_rate": 0.1, "average_score": 0.25, "samples_per_step": 1.0, "train_steps": 12,
                 "sequences": 48, "pairs": 0},

@@ -5,29 +5,16 @@ The benchmark itself is never a timed test; this only checks that it runs and re
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("sb3_contrib", reason="needs the sb3 extra: pip install 'spa-gym[sb3]'")
 pytest.importorskip("matplotlib", reason="the benchmark draws a learning-curve PNG")
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "spa_learning.py"
 
-
-def _load_benchmark():
-    spec = importlib.util.spec_from_file_location("spa_learning", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_tiny_run_writes_every_arm_with_fractions_and_a_plot(tmp_path):
-    bench = _load_benchmark()
+def test_tiny_run_writes_every_arm_with_fractions_and_a_plot(load_benchmark, tmp_path):
+    bench = load_benchmark("spa_learning")
     arms = ["random", "uniform", "spa_potential"]
     args = bench.parse_args([
         "--env", "alfworld", "--seeds", "0", "--arms", ",".join(arms), "--train-tasks", "2",
@@ -52,7 +39,7 @@ def test_tiny_run_writes_every_arm_with_fractions_and_a_plot(tmp_path):
     assert any(c["episodes"] for c in result["curves"] if c["arm"] != "random")
 
 
-def test_unknown_arm_is_a_clear_error(tmp_path):
-    bench = _load_benchmark()
+def test_unknown_arm_is_a_clear_error(load_benchmark, tmp_path):
+    bench = load_benchmark("spa_learning")
     with pytest.raises(ValueError, match="unknown arm"):
         bench.main(bench.parse_args(["--arms", "sparse,dense", "--out", str(tmp_path)]))
