@@ -22,8 +22,12 @@ def test_jsonl_round_trip_and_schema(tmp_path):
     path = write_jsonl(tmp_path / "eps.jsonl", [_episode(0), _episode(1)])
     assert read_jsonl(path) == [_episode(0), _episode(1)]
     line = json.loads(path.read_text().splitlines()[0])
-    assert set(line) == {"env_id", "split", "task_id", "task", "observation", "steps", "final_reward", "won"}
-    assert set(line["steps"][0]) == {"action", "observation", "action_valid", "reward"}
+    assert set(line) == {"env_id", "split", "task_id", "task", "observation", "steps", "final_reward", "won", "state"}
+    assert set(line["steps"][0]) == {"action", "observation", "action_valid", "reward", "state"}
+    # files written before states were recorded still load (state "")
+    old = {k: v for k, v in line.items() if k != "state"}
+    old["steps"] = [{k: v for k, v in s.items() if k != "state"} for s in line["steps"]]
+    assert Episode.from_dict(old) == _episode(0)
     assert [p.name for p in tmp_path.iterdir()] == ["eps.jsonl"]  # no temp file left behind
 
 

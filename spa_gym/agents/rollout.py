@@ -93,7 +93,7 @@ def run_episodes(policy: Any, env_fn: Callable[[], Any], tasks: Sequence[tuple[s
         obs, info = envs[k].reset(seed=seed + i, options={"split": split, "task_id": int(task_id)})
         spec = getattr(envs[k], "spec", None)
         ep = Episode(task=str(info.get("task", "")), observation=obs, env_id=spec.id if spec else "",
-                     split=split, task_id=int(task_id))
+                     split=split, task_id=int(task_id), state=str(info.get("state_hash", "")))
         slots[k] = (i, Trajectory(ep), [], info)
 
     for k in range(len(envs)):
@@ -115,7 +115,8 @@ def run_episodes(policy: Any, env_fn: Callable[[], Any], tasks: Sequence[tuple[s
                                             policy.prompt_config.snap_to_admissible)
                 obs, reward, terminated, truncated, info = envs[k].step(action)
                 traj.turns.append(Turn(gen.prompt_ids, gen.response_ids, gen.logprobs, gen.values, gen.text, action))
-                traj.episode.steps.append(Step(action, obs, bool(info.get("action_valid", True)), float(reward)))
+                traj.episode.steps.append(Step(action, obs, bool(info.get("action_valid", True)), float(reward),
+                                               str(info.get("state_hash", ""))))
                 traj.episode.final_reward += float(reward)
                 history.append((gen.text, obs))
                 slots[k] = (i, traj, history, info)

@@ -62,7 +62,7 @@ def expert_samples(env_fn: Callable[[], Any], tasks: Sequence[tuple[str, int]],
         if "expert_action" not in info:
             raise ValueError("expert demonstrations need an env made with expert=True")
         ep = Episode(task=str(info["task"]), observation=obs, split=split, task_id=int(task_id),
-                     env_id=getattr(getattr(env, "spec", None), "id", "") or "")
+                     env_id=getattr(getattr(env, "spec", None), "id", "") or "", state=str(info.get("state_hash", "")))
         history: list[tuple[str, str]] = []
         ep_samples = []
         done = False
@@ -72,7 +72,7 @@ def expert_samples(env_fn: Callable[[], Any], tasks: Sequence[tuple[str, int]],
             ep_samples.append(SFTSample(build_messages(ep.task, ep.observation, history, prompt_config,
                                                        info.get("admissible_commands")), reply))
             obs, reward, terminated, truncated, info = env.step(action)
-            ep.steps.append(Step(action, obs, bool(info["action_valid"]), float(reward)))
+            ep.steps.append(Step(action, obs, bool(info["action_valid"]), float(reward), str(info.get("state_hash", ""))))
             ep.final_reward += float(reward)
             history.append((reply, obs))
             done = terminated or truncated

@@ -5,10 +5,12 @@ One JSON object per line, one episode per object::
     {"env_id": "SPA-ALFWorld-v0", "split": "train", "task_id": 3,
      "task": "put a clean mug in coffeemachine", "observation": "<first observation>",
      "steps": [{"action": "go to countertop 1", "observation": "On the countertop 1, you see ...",
-                "action_valid": true, "reward": 0.0}, ...],
-     "final_reward": 1.0, "won": true}
+                "action_valid": true, "reward": 0.0, "state": "<info['state_hash'] after the step>"}, ...],
+     "final_reward": 1.0, "won": true, "state": "<info['state_hash'] after reset>"}
 
-``observation`` of a step is what the env answered *after* that step's action.
+``observation`` of a step is what the env answered *after* that step's action. ``state`` (episode and steps) is
+optional: the env's ``info["state_hash"]`` where it gives one (every spa_gym env does), ``""`` otherwise;
+:mod:`spa_gym.progress.hindsight` uses it to find the episodes of a task that meet in the same state.
 
 >>> ep = Episode(task="count to 2", observation="Count to 2.",
 ...              steps=[Step("up", "You say 1.", True), Step("up", "You say 2.", True, 1.0)],
@@ -38,12 +40,14 @@ Policy = Callable[[str, dict], str]
 
 @dataclass
 class Step:
-    """One step: the command sent, the env's answer to it, whether it was executed, the env's reward."""
+    """One step: the command sent, the env's answer to it, whether it was executed, the env's reward, and the
+    name of the state it led to (``info["state_hash"]``; ``""`` when the env gives none)."""
 
     action: str
     observation: str
     action_valid: bool
     reward: float = 0.0
+    state: str = ""
 
 
 @dataclass
@@ -58,6 +62,8 @@ class Episode:
     env_id: str = ""
     split: str = ""
     task_id: int = -1
+    state: str = ""
+    """``info["state_hash"]`` after reset (``""`` when the env gives none)."""
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -67,7 +73,7 @@ class Episode:
         return {
             "env_id": self.env_id, "split": self.split, "task_id": self.task_id, "task": self.task,
             "observation": self.observation, "steps": [asdict(s) for s in self.steps],
-            "final_reward": self.final_reward, "won": self.won,
+            "final_reward": self.final_reward, "won": self.won, "state": self.state,
         }
 
     @classmethod
@@ -86,11 +92,11 @@ class Episode:
                     or not isinstance(s.get("observation"), str):
                 raise ValueError(f"step {i} needs string 'action' and 'observation', got {s!r:.80}")
             steps.append(Step(s["action"], s["observation"], bool(s.get("action_valid", True)),
-                              float(s.get("reward", 0.0))))
+                              float(s.get("reward", 0.0)), str(s.get("state", ""))))
         return cls(task=data["task"], observation=data["observation"], steps=steps,
                    final_reward=float(data["final_reward"]), won=bool(data.get("won", False)),
                    env_id=str(data.get("env_id", "")), split=str(data.get("split", "")),
-                   task_id=int(data.get("task_id", -1)))
+                   task_id=int(data.get("task_id", -1)), state=str(data.get("state", "")))
 
 
 # ---------------------------------------------------------------------------------------- JSONL files
@@ -166,12 +172,14 @@ def play_episode(env: Any, policy: Policy, *, seed: int | None = None,
     obs, info = env.reset(seed=seed, options=options)
     spec = getattr(env, "spec", None)
     ep = Episode(task=str(info.get("task", "")), observation=obs, env_id=spec.id if spec else "",
-                 split=str(info.get("split", "")), task_id=int(info.get("task_id", -1)))
+                 split=str(info.get("split", "")), task_id=int(info.get("task_id", -1)),
+                 state=str(info.get("state_hash", "")))
     done = False
     while not done and (max_steps is None or len(ep.steps) < max_steps):
         action = policy(obs, info)
         obs, reward, terminated, truncated, info = env.step(action)
-        ep.steps.append(Step(action, obs, bool(info.get("action_valid", True)), float(reward)))
+        ep.steps.append(Step(action, obs, bool(info.get("action_valid", True)), float(reward),
+                             str(info.get("state_hash", ""))))
         ep.final_reward += float(reward)
         done = terminated or truncated
     ep.won = bool(info.get("won", ep.final_reward > 0))
