@@ -117,7 +117,8 @@ def main() -> dict[str, Any]:
     parser.add_argument("--quick", action="store_true", help="the CI-sized configuration (<= 10 min on 2 cores)")
     parser.add_argument("--estimator", default="steps", help="steps (default, CPU), tiny or small (the causal LM)")
     parser.add_argument("--model", help="a local HF causal-LM folder as the LM estimator's backbone")
-    parser.add_argument("--objective", default="uniform_prefix", choices=list(OBJECTIVES))
+    parser.add_argument("--objective", choices=list(OBJECTIVES),
+                        help="default: the estimator's own (hindsight for steps, spa for an LM)")
     parser.add_argument("--recipe", default="mixed", choices=["mixed", "capped"])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--train-tasks", type=int, default=1500)
@@ -172,11 +173,12 @@ def main() -> dict[str, Any]:
     after = quality(est.score_episodes(data["test"]), data["test"], distances)
 
     result = {"env": args.env, **after, "seconds": seconds, "collect_seconds": collect_seconds,
-              "estimator": args.model or args.estimator, "objective": args.objective, "recipe": args.recipe,
+              "estimator": args.model or args.estimator, "objective": history["config"]["objective"],
+              "recipe": args.recipe,
               "failure_weight": history["config"]["failure_weight"],
               "epochs_run": history["epochs_run"], "best_epoch": history["best_epoch"],
               "untrained": before, "train_episodes": len(data["train"]), "quick": args.quick}
-    print(f"\n{args.env}: {args.model or args.estimator} estimator, objective {args.objective}, recipe "
+    print(f"\n{args.env}: {args.model or args.estimator} estimator, objective {result['objective']}, recipe "
           f"{args.recipe}; trained {history['epochs_run']} epochs in {seconds:.0f}s (best epoch {result['best_epoch']})")
     print("| held-out test episodes | untrained | trained |\n|---|---:|---:|")
     for key in ("spearman_per_episode", "spearman_pooled", "auc", "last_step_credit_share", "mse_total"):

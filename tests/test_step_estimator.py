@@ -69,7 +69,7 @@ def test_seed_is_deterministic_and_leaves_the_global_stream_alone(episodes):
     np.testing.assert_array_equal(a.score_steps(episodes[0]), b.score_steps(episodes[0]))
 
 
-@pytest.mark.parametrize("objective", ["spa", "value", "uniform_prefix"])
+@pytest.mark.parametrize("objective", ["spa", "value", "uniform_prefix", "hindsight"])
 def test_training_learns_that_the_expert_makes_progress(objective):
     env = CountingEnv(max_steps=100, expert=True)
     train = mixed_outcome_episodes(env, range(30), per_task=4, epsilons=(0.0, 0.5, 1.0), min_steps=3, max_steps=10,

@@ -145,7 +145,7 @@ class StepProgressEstimator(nn.Module):
     kind = KIND
     #: What :func:`~spa_gym.progress.training.train_estimator` uses when its config leaves a field None
     #: (measured best in benchmarks/progress_quality.py; see benchmarks/RESULTS.md).
-    training_defaults = {"objective": "uniform_prefix", "learning_rate": 3e-3, "weight_decay": 0.1,
+    training_defaults = {"objective": "hindsight", "learning_rate": 3e-3, "weight_decay": 0.1,
                          "failure_weight": 0.3}
 
     def __init__(self, config: StepModelConfig | None = None, seed: int = 0,

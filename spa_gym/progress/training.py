@@ -1,7 +1,7 @@
 """Training a :class:`ProgressEstimator` with the SPA objective.
 
 For an episode with final reward ``R`` and predicted step contributions ``c_1..c_T`` (cumulative progress
-``P_t = c_1 + ... + c_t``), three objectives are offered (``EstimatorTrainingConfig.objective``):
+``P_t = c_1 + ... + c_t``), four objectives are offered (``EstimatorTrainingConfig.objective``):
 
 * ``"spa"``, the paper's: ``(P_T - R) ** 2``. Only the sum is constrained, so where the credit lands is
   left to the model; on data where every success ends with a goal-completing step, "all credit on the
@@ -12,7 +12,11 @@ For an episode with final reward ``R`` and predicted step contributions ``c_1..c
   contributions still sum to the final reward; the other prefixes give the model a target at every step.
 
 * ``"uniform_prefix"``: ``mean_t (P_t - R * t / T) ** 2``, every prefix regressed to the share of ``R`` that
-  the uniform split would have paid by step ``t`` (the step-level estimator's default).
+  the uniform split would have paid by step ``t``.
+* ``"hindsight"``: ``mean_t (P_t - y_t) ** 2`` with ``y_t`` read off the training episodes themselves
+  (:func:`spa_gym.progress.hindsight.hindsight_targets`: the share of the way to a state some episode of the
+  same task won from, ``y_T = R``), so failed episodes teach which of their steps were good too (the
+  step-level estimator's default; measured in benchmarks/RESULTS.md).
 
 Each is averaged over a batch of episodes, episode ``i`` weighted by ``w_i``: 1 for an episode with a positive
 final reward, ``failure_weight`` for the others (the mean of ``w_i * loss_i``). A failed episode's prefixes all
@@ -71,7 +75,7 @@ class EstimatorTrainingConfig:
     """Gradient clipping norm (the SPA loss spikes on long failed episodes)."""
     objective: str | None = None
     """One of :data:`OBJECTIVES`; None: the estimator's ``training_defaults`` (``"spa"``, the paper's, for the LM
-    estimator; ``"uniform_prefix"`` for the step-level one, chosen by benchmarks/progress_quality.py)."""
+    estimator; ``"hindsight"`` for the step-level one, chosen by benchmarks/progress_quality.py)."""
     failure_weight: float | None = None
     """Loss weight of an episode whose final reward is not positive (1.0 for the others); None: the estimator's
     ``training_defaults`` (1.0 for the LM estimator, 0.3 for the step-level one)."""
@@ -89,7 +93,9 @@ class EstimatorTrainingConfig:
     """Show a progress bar."""
 
 
-OBJECTIVES = ("spa", "value", "uniform_prefix")
+OBJECTIVES = ("spa", "value", "uniform_prefix", "hindsight")
+#: Objectives whose per-step targets come from the whole set of episodes (:func:`episode_targets`).
+TARGETED = ("hindsight",)
 
 
 def _spa_terms(contributions: Sequence[torch.Tensor], rewards: torch.Tensor) -> torch.Tensor:
@@ -108,7 +114,26 @@ def _uniform_prefix_terms(contributions: Sequence[torch.Tensor], rewards: torch.
     return torch.stack(out)
 
 
+def _target_terms(contributions: Sequence[torch.Tensor], targets: Sequence[torch.Tensor]) -> torch.Tensor:
+    return torch.stack([((c.cumsum(0) - y.to(c)) ** 2).mean() for c, y in zip(contributions, targets)])
+
+
 _PER_EPISODE = {"spa": _spa_terms, "value": _value_terms, "uniform_prefix": _uniform_prefix_terms}
+
+
+def episode_targets(objective: str, episodes: Sequence[Episode]) -> list[torch.Tensor] | None:
+    """Per-step targets of a :data:`TARGETED` objective for ``episodes`` (None for the others).
+
+    >>> from spa_gym.progress.episodes import Episode, Step
+    >>> ep = Episode("reach 1", "at 0", [Step("up", "at 1", True, 1.0)], 1.0, True)
+    >>> episode_targets("hindsight", [ep])[0].tolist(), episode_targets("spa", [ep])
+    ([1.0], None)
+    """
+    if objective not in TARGETED:
+        return None
+    from spa_gym.progress.hindsight import hindsight_targets
+
+    return [torch.from_numpy(t) for t in hindsight_targets(episodes)]
 
 
 def spa_loss(contributions: Sequence[torch.Tensor], final_rewards: torch.Tensor) -> torch.Tensor:
@@ -149,24 +174,34 @@ def episode_weights(final_rewards: torch.Tensor, failure_weight: float = 1.0) ->
 
 
 def objective_loss(objective: str, contributions: Sequence[torch.Tensor], final_rewards: torch.Tensor,
-                   failure_weight: float = 1.0) -> torch.Tensor:
+                   failure_weight: float = 1.0, targets: Sequence[torch.Tensor] | None = None) -> torch.Tensor:
     """The loss of ``objective`` (one of :data:`OBJECTIVES`): the mean over episodes of ``w_i * loss_i``,
-    ``w_i`` from :func:`episode_weights`.
+    ``w_i`` from :func:`episode_weights`. A :data:`TARGETED` objective needs ``targets``, one tensor of per-step
+    targets per episode (:func:`episode_targets`).
 
     >>> c, r = [torch.tensor([0.5, 0.5]), torch.tensor([0.2])], torch.tensor([1.0, 0.0])
     >>> round(objective_loss("spa", c, r).item(), 6), round(objective_loss("spa", c, r, failure_weight=0.5).item(), 6)
     (0.02, 0.01)
     """
-    if objective not in _PER_EPISODE:
+    if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; choose one of {OBJECTIVES}")
-    losses = _PER_EPISODE[objective](contributions, final_rewards.to(contributions[0]))
+    if objective in TARGETED:
+        if targets is None or len(targets) != len(contributions):
+            raise ValueError(f"objective {objective!r} needs one target tensor per episode (episode_targets)")
+        losses = _target_terms(contributions, targets)
+    else:
+        losses = _PER_EPISODE[objective](contributions, final_rewards.to(contributions[0]))
     return (episode_weights(final_rewards.to(losses), failure_weight) * losses).mean()
 
 
 @torch.no_grad()
 def evaluate_loss(estimator: ProgressEstimator, episodes: Sequence[Episode], batch_size: int = 16,
-                  objective: str = "spa", failure_weight: float = 1.0) -> float:
-    """The ``objective``'s loss of ``estimator`` on ``episodes`` (no gradients), weighted as in training."""
+                  objective: str = "spa", failure_weight: float = 1.0,
+                  targets: Sequence[torch.Tensor] | None = None) -> float:
+    """The ``objective``'s loss of ``estimator`` on ``episodes`` (no gradients), weighted as in training; a
+    :data:`TARGETED` objective's targets are computed from ``episodes`` unless given."""
+    if targets is None:
+        targets = episode_targets(objective, episodes)
     was_training = estimator.training
     estimator.eval()
     try:
@@ -175,7 +210,8 @@ def evaluate_loss(estimator: ProgressEstimator, episodes: Sequence[Episode], bat
             batch = episodes[i:i + batch_size]
             rewards = torch.tensor([ep.final_reward for ep in batch], dtype=torch.float32)
             total += objective_loss(objective, estimator.contributions(batch, batch_size), rewards,
-                                    failure_weight).item() * len(batch)
+                                    failure_weight, None if targets is None else targets[i:i + batch_size]
+                                    ).item() * len(batch)
         return total / len(episodes)
     finally:
         estimator.train(was_training)
@@ -225,6 +261,8 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
         raise ValueError("train_episodes is empty: collect episodes first (spa_gym.progress.collect_episodes)")
     train = _usable(train_episodes, "train_episodes")
     valid = _usable(valid_episodes, "valid_episodes")
+    train_targets = episode_targets(cfg.objective, train)  # None unless the objective is TARGETED
+    valid_targets = episode_targets(cfg.objective, valid) if valid else None
     from tqdm.auto import tqdm
 
     from spa_gym.core.bars import progress_bar
@@ -265,10 +303,11 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
         total, bar = 0.0, progress_bar(range(steps_per_epoch), desc=f"estimator epoch {epoch + 1}/{cfg.epochs}",
                                        disable=not cfg.progress, leave=False)
         for b in bar:
-            batch = [train[i] for i in order[b * cfg.batch_size:(b + 1) * cfg.batch_size]]
+            picked = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
+            batch = [train[i] for i in picked]
             rewards = torch.tensor([ep.final_reward for ep in batch], dtype=torch.float32)
             loss = objective_loss(cfg.objective, estimator.contributions(batch, cfg.batch_size), rewards,
-                                  cfg.failure_weight)
+                                  cfg.failure_weight, None if train_targets is None else [train_targets[i] for i in picked])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for g in groups for p in g["params"]], cfg.max_grad_norm)
@@ -279,7 +318,7 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
 
         # ---- validation, best weights, early stopping
         if valid:
-            v = evaluate_loss(estimator, valid, cfg.eval_batch_size, cfg.objective, cfg.failure_weight)
+            v = evaluate_loss(estimator, valid, cfg.eval_batch_size, cfg.objective, cfg.failure_weight, valid_targets)
             history["valid_loss"].append(v)
             if v < history["best_valid_loss"] - cfg.min_delta:
                 history["best_valid_loss"], history["best_epoch"] = v, epoch + 1
@@ -304,5 +343,5 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
     return history
 
 
-__all__ = ["OBJECTIVES", "EstimatorTrainingConfig", "episode_weights", "evaluate_loss", "objective_loss", "spa_loss", "train_estimator",
-           "value_loss"]
+__all__ = ["OBJECTIVES", "TARGETED", "EstimatorTrainingConfig", "episode_targets", "episode_weights", "evaluate_loss",
+           "objective_loss", "spa_loss", "train_estimator", "value_loss"]
