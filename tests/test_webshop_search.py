@@ -6,7 +6,9 @@ Each expected ranking below is worked out from Lucene's formulas (``BM25Similari
 
 from __future__ import annotations
 
+import json
 import math
+import random
 
 import numpy as np
 import pytest
@@ -49,6 +51,66 @@ def test_standard_tokenizer_word_breaks(text, tokens):
 
 def test_tokens_longer_than_255_are_cut_and_scanning_goes_on():
     assert [len(t) for t in tokenize("x" * 600 + " y")] == [255, 255, 90, 1]
+
+
+# What the real engine printed: Anserini 0.14.3's DefaultEnglishAnalyzer (Lucene 8.11.0, Java 17) through
+# AnalyzerUtils.analyze, for strings on which our analyzer used to differ (benchmarks/webshop_pyserini_parity.py
+# finds such strings; tests/test_webshop_pyserini.py re-checks against Lucene where it is installed).
+@pytest.mark.parametrize("text,terms", [
+    ("\U0001f44d\U0001f3fd", ["\U0001f44d\U0001f3fd"]),                                   # skin-tone modifier
+    ("\U0001f468\u200d\U0001f469\u200d\U0001f467", ["\U0001f468\u200d\U0001f469\u200d\U0001f467"]),  # ZWJ sequence
+    ("\U0001f3f3\ufe0f\u200d\U0001f308", ["\U0001f3f3\ufe0f\u200d\U0001f308"]),
+    ("#\ufe0f\u20e3 1\ufe0f\u20e3 *\u20e3", ["#\ufe0f\u20e3", "1\ufe0f\u20e3", "*\u20e3"]),     # keycaps
+    ("\U0001f1fa\U0001f1f8\U0001f1ec\U0001f1e7\U0001f1eb", ["\U0001f1fa\U0001f1f8", "\U0001f1ec\U0001f1e7"]),  # flags
+    ("men's\u00a9 \u00ae \u2122", ["men", "\u00a9", "\u00ae", "\u2122"]),                  # (c) (R) TM are emoji
+    ("a\U0001f3fd", ["\U0001f3fd"]),                                   # a modifier alone; "a" is a stop word
+    ("\u2139\ufe0f \u231a \U0001f890", ["\u2139\ufe0f", "\u231a"]),    # U+1F890 is no emoji to Lucene
+    ("\u05e6\u05d4\"\u05dc \u05d0'\u05d1' \u05d0\" \u05d0' \u05e6\u05d4\"\u05dcb \u05d0\"b",  # Hebrew quotes, WB7a-c
+     ["\u05e6\u05d4\"\u05dc", "\u05d0'\u05d1'", "\u05d0", "\u05d0'", "\u05e6\u05d4\"\u05dcb", "\u05d0", "b"]),
+    ("\u05e6\u05d4\"\u05dc\U0001f132", ["\u05e6\u05d4\"\u05dc\U0001f132"]),  # a squared Latin letter is a letter
+    ("\u2ec6 \u2f07x", ["\u2ec6", "\u2f07", "x"]),                     # CJK and Kangxi radicals are Han
+    ("S\u1ca4 \u10a0", ["s", "\u2d00"]),                               # Georgian Mtavruli is not in Unicode 9
+    ("\U0001d400s \U0001d400\U0001d401s", ["\U0001d400", "\U0001d400\U0001d401"]),  # stemmed as UTF-16 units
+    ("\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",   # tag sequence
+     ["\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"]),
+    ("a\u200db a\u200d\U0001f600 \u200d\U0001f600", ["a\u200db", "a\u200d", "\U0001f600", "\u200d\U0001f600"]),
+    ("x\u0e31\u0e01 \u0e01\u0e31\u0e01 \u0e31\u0e01", ["x\u0e31", "\u0e01", "\u0e01\u0e31\u0e01", "\u0e31\u0e01"]),
+    ("\u30a2_\u30a2 \u30a2a \uac00a \uac00\u30a2", ["\u30a2_\u30a2", "\u30a2", "\uac00a", "\uac00", "\u30a2"]),
+    ("\uff11\uff12,\uff13 \u0661\u066b\u0662", ["\uff11\uff12,\uff13", "\u0661\u066b\u0662"]),  # U+066B is Numeric
+    ("a\ufe0e\u00a9\ufe0e", ["a\ufe0e", "\u00a9"]),
+])
+def test_analysis_as_lucene_printed_it(text, terms):
+    assert analyze(text) == terms
+
+
+def test_long_tokens_end_at_the_longest_match_within_255_units():
+    # Lucene printed token lengths [254, 10]: the cut is before the '.', where the longest match within the
+    # scanner's 255-unit buffer ends, not at 255.
+    assert [len(t) for t in analyze("a" * 254 + ".b" + "b" * 9)] == [254, 10]
+    # 130 characters beyond the BMP are 260 UTF-16 units: 127 characters (254 units) fit, then 3.
+    assert [len(t) for t in analyze("\U0001d400" * 130)] == [127, 3]
+
+
+def test_the_character_table_is_lucenes_not_pythons():
+    from spa_gym.envs.webshop.analysis import CHARS_PATH
+
+    table = json.loads(CHARS_PATH.read_text(encoding="utf-8"))
+    starts = [int(p, 16) for p, _ in table["word_break"]]
+    assert starts[0] == 0 and starts == sorted(starts) and len(set(starts)) == len(starts)
+    assert {code for _, code in table["word_break"]} == set(table["classes"]) and len(table["classes"]) == 30
+    assert all(first <= last and step in (1, 2) for first, last, step, _ in table["lower"])
+
+
+def test_the_full_grammar_and_the_fast_path_agree_on_letters_and_digits():
+    from spa_gym.envs.webshop.analysis import _scan_dfa, _tables
+
+    rng = random.Random(0)
+    classes = _tables()[0]
+    for _ in range(3000):
+        text = "".join(rng.choice("aZ09_:.,;'\"-s \u00e9\u0301") for _ in range(rng.randint(1, 20)))
+        tokens: list[str] = []
+        _scan_dfa(text, text.translate(classes), 0, len(text), tokens)
+        assert tokens == tokenize(text), text
 
 
 def test_possessive_lower_case_and_stop_words():

@@ -5,36 +5,47 @@ The original indexes and queries through pyserini 0.17 (Lucene 8.11) with Anseri
 ``LowerCaseFilter``, a ``StopFilter`` with Lucene's 33 English stop words and ``PorterStemFilter``. Each
 stage is reproduced here:
 
-- **Tokenizer.** Letters join letters, digits join digits, and letters and digits join each other
-  (``oz3``, ``3oz``). Between two letters one of ``: . '`` (and ``’``) keeps the word whole (``l'eau``,
-  ``running:shoes``, ``u.s``); between two digits one of ``, ; . '`` does (``1,000``, ``6.76``); underscores join
-  anything and may lead or trail a token (``a_b``, ``_x_``). Anything else breaks, so ``oz.3`` and ``a.1`` are two
-  tokens each. Non-ASCII letters are letters; combining marks and format characters stay with the character
-  before them; each Han ideograph, Hiragana character and emoji is a token of its own; runs of Katakana and of
-  Thai/Lao/Khmer/Myanmar script are one token each. A token longer than 255 characters is cut there and
-  scanning resumes after the cut (Lucene's ``maxTokenLength``).
+- **Tokenizer.** Lucene's ``StandardTokenizer`` grammar (UAX#29 word breaks plus emoji sequences), matched
+  the way its JFlex scanner does: the longest match of any rule at each position, one character skipped where
+  none matches. Letters join letters, digits join digits, and letters and digits join each other (``oz3``,
+  ``3oz``). Between two letters one of ``: . '`` (and ``’``) keeps the word whole (``l'eau``, ``running:shoes``,
+  ``u.s``); between two digits one of ``, ; . '`` does (``1,000``, ``6.76``); underscores join anything and may
+  lead or trail a token (``a_b``, ``_x_``). Anything else breaks, so ``oz.3`` and ``a.1`` are two tokens each. A
+  Hebrew letter keeps a following ``'`` and joins ``"`` to another Hebrew letter (``צה"ל``). Combining marks,
+  format characters and ZWJ stay with the character before them. Each Han ideograph and Hiragana character is a
+  token; runs of Katakana, of Hangul and of Thai/Lao/Khmer/Myanmar script are one token each. An emoji is a token
+  with its presentation selector, skin-tone modifier, ZWJ sequence or tag sequence (``👍🏽``, ``👨‍👩‍👧``, 🏴 tags),
+  and so are keycaps (``#️⃣``) and flag pairs; ``©``, ``®`` and ``™`` are emoji to Lucene. The character classes
+  are Lucene's own (Unicode 9.0), read from its jar into ``lucene_chars.json``, so they do not follow the Unicode
+  version of the running Python. A token longer than 255 UTF-16 units is the longest match within 255 (Lucene's
+  scanner buffer), and scanning resumes after it.
 - **Possessives.** A trailing ``'s`` / ``’s`` / ``＇s`` (either case) is removed.
-- **Lower case** per character, as Java's ``Character.toLowerCase`` does it (no final-sigma rule; ``İ`` -> ``i``).
+- **Lower case** per code point with Java's ``Character.toLowerCase(int)`` (a table from the JVM; no final-sigma
+  rule, ``İ`` -> ``i``).
 - **Stop words**: :data:`STOP_WORDS`.
 - **Porter stemming** with Lucene's ``PorterStemmer`` (Martin Porter's own implementation, which departs
-  from the 1980 paper in two rules: ``-bli`` -> ``-ble`` and ``-logi`` -> ``-log``). Words of one or two
-  characters are left as they are, so no term is ever empty.
+  from the 1980 paper in two rules: ``-bli`` -> ``-ble`` and ``-logi`` -> ``-log``), on UTF-16 units as Java
+  sees the word. Words of one or two units are left as they are, so no term is ever empty.
 
-What is approximated: UAX#29's Hebrew-letter quote rules (WB7a-c) are not applied, emoji sequences
-(ZWJ, keycaps, flags) are split per character, and character properties come from Python's Unicode
-database rather than the Unicode version Lucene 8.11 was built with. None of these touch ASCII text.
+ASCII text (every generated document) takes a fast path with the same result. Checked against the real engine
+(Anserini 0.14.3 / Lucene 8.11.0 on Java 17) by ``benchmarks/webshop_pyserini_parity.py``.
 
 >>> analyze("The Kid's 6.76 fl oz l'eau, Running Shoes!")
 ['kid', '6.76', 'fl', 'oz', "l'eau", 'run', 'shoe']
 >>> analyze("1,000 count a_b running:shoes oz.3 a.1 men\u2019s s")
 ['1,000', 'count', 'a_b', 'running:sho', 'oz', '3', '1', 'men', 's']
+>>> analyze("\U0001f44d\U0001f3fd\u00a9 #\ufe0f\u20e3") == ["\U0001f44d\U0001f3fd", "\u00a9", "#\ufe0f\u20e3"]
+True
 """
 
 from __future__ import annotations
 
+import bisect
+import json
 import re
+import struct
 import threading
-import unicodedata
+from pathlib import Path
 
 #: Lucene's ``EnglishAnalyzer.ENGLISH_STOP_WORDS_SET`` (33 words).
 STOP_WORDS = frozenset(
@@ -48,121 +59,272 @@ MAX_TOKEN_LENGTH = 255
 
 
 # ---------------------------------------------------------------------------------------------- tokenizer
-def _word_pattern(letter: str, digit: str, under: str, mid_letter: str, mid_num: str, extend: str = "",
-                  katakana: str = "", singles: str = "") -> re.Pattern[str]:
-    """The StandardTokenizer's token rule over character classes (each class a regex fragment)."""
-    def x(c: str) -> str:  # WB4: format and extend characters stay with the character before them
-        return f"(?:{c}{extend}*)" if extend else c
-
-    a, n, u, ml, mn = x(letter), x(digit), x(under), x(mid_letter), x(mid_num)
-    letters = f"{a}(?:{u}*{a}|{ml}{a})*"          # WB5-7, WB13a/b
-    numbers = f"{n}(?:{u}*{n}|{mn}{n})*"          # WB8, WB11/12, WB13a/b
-    core = f"(?:{letters}|{numbers})+"            # WB9/10: letters and digits join directly
-    if katakana:                                  # WB13: Katakana joins Katakana (and underscores), nothing else
-        k = x(katakana)
-        core = f"(?:{k}(?:{u}*{k})*|{core})"
-    word = f"{u}*{core}(?:{u}+{core})*{u}*"
-    return re.compile(word + singles)
+#: Lucene's character tables: StandardTokenizer's word-break classes and Java's lower case per code point,
+#: read from the real engine by :mod:`spa_gym.envs.webshop.build_lucene_chars`.
+CHARS_PATH = Path(__file__).with_name("lucene_chars.json")
 
 
-# ASCII text (every generated document) is matched directly; other text through a string of class codes.
+def _word_pattern(letter: str, digit: str, under: str, mid_letter: str, mid_num: str,
+                  attach: str = "") -> re.Pattern[str]:
+    """The StandardTokenizer's rule for letters, digits and their joiners (each argument a character class).
+
+    On text of letters (no Hebrew), digits, their joiners and marks only, this is the whole grammar (a number is
+    also a word, and no emoji, Hebrew, Katakana, Han or South-East Asian rule can match), and its greedy match is
+    Lucene's longest one. ``attach``: characters that stay with the one before them (WB4).
+    """
+    def x(c: str) -> str:
+        return f"(?:{c}{attach}*)" if attach else c
+
+    a, n, u = x(letter), x(digit), x(under)
+    letters = f"{a}(?:{u}*{a}|{x(mid_letter)}{a})*"   # WB5-7, WB13a/b
+    numbers = f"{n}(?:{u}*{n}|{x(mid_num)}{n})*"      # WB8, WB11/12, WB13a/b
+    core = f"(?:{letters}|{numbers})+"                # WB9/10: letters and digits join directly
+    return re.compile(f"{u}*{core}(?:{u}+{core})*{u}*")
+
+
 _ASCII_WORD = _word_pattern("[A-Za-z]", "[0-9]", "_", "[:.']", "[,;.']")
-# Codes: a letter, 0 digit, _ ExtendNumLet, : MidLetter, . MidNumLet or quote, , MidNum, ~ Extend/Format,
-# k Katakana, t South-East Asian run, i one-character token (Han, Hiragana, emoji), space: anything else.
-_CLASS_WORD = _word_pattern("a", "0", "_", "[:.]", "[,.]", extend="~", katakana="k", singles="|t[t~]*|i~*")
-
-_MID_LETTER = frozenset("\u00b7\u0387\u055f\u05f4\u2027\ufe13\ufe55\uff1a:")
-_MID_NUM_LET = frozenset("\u2018\u2019\u2024\ufe52\uff07\uff0e.'")
-_MID_NUM = frozenset("\u037e\u0589\u060c\u060d\u066c\u07f8\u2044\ufe10\ufe14\ufe50\ufe54\uff0c\uff1b,;")
-_SOUTH_EAST_ASIAN = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x1950, 0x19DF), (0x1A20, 0x1AAF),
-                     (0xA9E0, 0xA9FF), (0xAA60, 0xAADF))
-_IDEOGRAPHIC = ((0x2E80, 0x2FDF), (0x3005, 0x3007), (0x3021, 0x3029), (0x3038, 0x303B), (0x3400, 0x4DBF),
-                (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
 
 
-def _in(code: int, ranges: tuple[tuple[int, int], ...]) -> bool:
-    return any(lo <= code <= hi for lo, hi in ranges)
+class _Grammar:
+    """A small regular-expression builder over class codes (Thompson fragments), compiled to a DFA.
+
+    Lucene's scanner takes the longest match of all its rules at each position; a DFA gives that directly,
+    where a backtracking regex would give the first alternative that matches (and can take exponential time).
+    Fragments are ``(start, end)`` state pairs and each is used once.
+    """
+
+    def __init__(self) -> None:
+        self.edges: list[list[tuple[str, int]]] = []
+        self.eps: list[list[int]] = []
+
+    def _state(self) -> int:
+        self.edges.append([])
+        self.eps.append([])
+        return len(self.edges) - 1
+
+    def sym(self, codes: str) -> tuple[int, int]:
+        s, e = self._state(), self._state()
+        self.edges[s].append((codes, e))
+        return s, e
+
+    def seq(self, *parts: tuple[int, int]) -> tuple[int, int]:
+        for (_, end), (start, _) in zip(parts, parts[1:]):
+            self.eps[end].append(start)
+        return parts[0][0], parts[-1][1]
+
+    def alt(self, *parts: tuple[int, int]) -> tuple[int, int]:
+        s, e = self._state(), self._state()
+        for start, end in parts:
+            self.eps[s].append(start)
+            self.eps[end].append(e)
+        return s, e
+
+    def star(self, part: tuple[int, int], least: int = 0) -> tuple[int, int]:
+        """``part*`` (or ``part+`` with ``least=1``)."""
+        s, e = self._state(), self._state()
+        start, end = part
+        self.eps[s].append(start)
+        if not least:
+            self.eps[s].append(e)
+        self.eps[end] += [start, e]
+        return s, e
+
+    def opt(self, part: tuple[int, int]) -> tuple[int, int]:
+        s, e = self._state(), self._state()
+        self.eps[s] += [part[0], e]
+        self.eps[part[1]].append(e)
+        return s, e
+
+    def compile(self, rule: tuple[int, int], alphabet: str) -> tuple[list[dict[str, int]], list[bool]]:
+        """Subset construction: ``(transitions per DFA state, whether it accepts)``; state 0 starts."""
+        def closure(states: set[int]) -> frozenset[int]:
+            stack, seen = list(states), set(states)
+            while stack:
+                for t in self.eps[stack.pop()]:
+                    if t not in seen:
+                        seen.add(t)
+                        stack.append(t)
+            return frozenset(seen)
+
+        first = closure({rule[0]})
+        ids, order = {first: 0}, [first]
+        trans: list[dict[str, int]] = []
+        for states in order:  # grows while we walk it
+            row = {}
+            for c in alphabet:
+                targets = {t for s in states for codes, t in self.edges[s] if c in codes}
+                if targets:
+                    nxt = closure(targets)
+                    if nxt not in ids:
+                        ids[nxt] = len(order)
+                        order.append(nxt)
+                    row[c] = ids[nxt]
+            trans.append(row)
+        return trans, [rule[1] in states for states in order]
 
 
-def _char_class(ch: str) -> str:
-    if ch in _MID_LETTER:
-        return ":"
-    if ch in _MID_NUM_LET:
-        return "."
-    if ch in _MID_NUM:
-        return ","
-    code, cat = ord(ch), unicodedata.category(ch)
-    if cat == "Pc" or code == 0x202F:
-        return "_"
-    if cat == "Nd":
-        return "0"
-    if _in(code, _SOUTH_EAST_ASIAN) and (cat[0] in "LM"):
-        return "t"
-    if cat in ("Mn", "Me", "Mc") or (cat == "Cf" and code != 0x200B) or 0xFF9E <= code <= 0xFF9F:
-        return "~"
-    if 0x3040 <= code <= 0x309F or (_in(code, _IDEOGRAPHIC) and cat[0] in "LN"):
-        return "i"
-    if (0x30A0 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF or 0x32D0 <= code <= 0x3357
-            or 0xFF66 <= code <= 0xFF9D):
-        return "k"
-    if ch.isalpha() or cat == "Nl":
-        return "a"
-    if cat == "So" and (code >= 0x1F000 or 0x2600 <= code <= 0x27BF):
-        return "i"
-    return " "
+def _standard_tokenizer_dfa() -> tuple[list[dict[str, int]], list[bool]]:
+    """Lucene 8.11's ``StandardTokenizerImpl`` rules (UAX#29 word breaks plus emoji sequences) over our codes.
+
+    Codes (``lucene_chars.json`` names them): ``a`` ALetter, ``e`` ALetter that is an emoji, ``h`` Hangul, ``H``
+    Hebrew_Letter, ``9`` ASCII digit, ``0`` other Numeric, ``k`` Katakana, ``i`` Han, ``j`` Hiragana, ``s``/``x``
+    South-East Asian (``x`` also Extend), ``:`` MidLetter, ``,`` MidNum, ``.`` MidNumLet, ``'`` Single_Quote,
+    ``"`` Double_Quote, ``_`` ExtendNumLet, ``~`` Extend/Format, ``z`` ZWJ, ``v``/``V`` text/emoji presentation
+    selectors, ``K`` keycap, ``#`` other keycap bases, ``R`` regional indicator, ``E`` emoji, ``B`` emoji modifier
+    base, ``M`` emoji modifier, ``t``/``T`` tag spec/term.
+    """
+    g = _Grammar()
+    attached = "~vKVztTx"   # WB4: Extend | Format | ZWJ stay with the character before them
+    emoji_attached = "~KztTx"  # ... except the presentation selectors, inside emoji sequences
+
+    def ex(codes: str, tail: str = attached) -> tuple[int, int]:
+        return g.seq(g.sym(codes), g.star(g.sym(tail)))
+
+    def many(codes: str, least: int = 0) -> tuple[int, int]:
+        return g.star(ex(codes), least)
+
+    def emoji_element() -> tuple[int, int]:  # emoji (+ VS16), or [modifier base] modifier; ZWJs may lead
+        char = g.seq(g.star(g.sym("z")), ex("BEe", emoji_attached), g.opt(g.sym("V")))
+        modified = g.seq(g.opt(g.seq(g.star(g.sym("z")), ex("B", emoji_attached))), ex("M", emoji_attached))
+        return g.alt(char, modified)
+
+    emoji = g.alt(
+        g.seq(emoji_element(), g.alt(g.star(g.seq(g.sym("z"), emoji_element())),
+                                     g.seq(g.star(g.sym("t"), 1), g.sym("T")))),
+        g.seq(ex("9#", emoji_attached), g.opt(g.sym("V")), ex("K", emoji_attached)),  # keycaps
+        g.seq(ex("R"), ex("R")),                                                       # flags
+    )
+
+    def number() -> tuple[int, int]:  # WB8, WB11/12
+        return g.seq(ex("90"), g.star(g.seq(g.alt(many("_"), ex(",.'")), ex("90"))))
+
+    def letters() -> tuple[int, int]:  # WB5-7 (Hebrew letters are letters too)
+        return g.seq(ex("aehH"), g.star(g.seq(g.alt(many("_"), ex(":.'")), ex("aehH"))))
+
+    def hebrew_quotes() -> tuple[int, int]:  # WB7a-c: Hebrew + ', Hebrew " Hebrew
+        return g.seq(ex("H"), g.alt(ex("'"), g.seq(ex('"'), ex("H"))))
+
+    def group() -> tuple[int, int]:  # a Katakana run, or letters, numbers and Hebrew quotes joined directly
+        katakana = g.seq(ex("k"), g.star(g.seq(many("_"), ex("k"))))
+        return g.alt(katakana, g.star(g.alt(hebrew_quotes(), number(), letters()), 1))
+
+    word = g.seq(many("_"), group(), g.star(g.seq(many("_", 1), group())), many("_"))  # WB13a/b
+    numeric = g.seq(many("_"), number(), many("_"))
+    rules = g.alt(emoji, numeric, many("h", 1), many("k", 1), word, many("sx", 1), ex("i"), ex("j"))
+    return g.compile(rules, "aehH90kijsx:,.'\"_~zvVK#REBMtT")
+
+
+_DFA: tuple[list[dict[str, int]], list[bool]] | None = None
+# A run (between blanks) with an emoji, Hebrew, Katakana, Han, Hiragana, Hangul-only or South-East Asian
+# character needs the whole grammar; everything else (most text) is letters, digits, joiners and marks, where
+# one greedy pattern over the class codes gives the longest match.
+_COMPLEX_RUN = re.compile("(?<![^ ])[^ ]*?[^ ah90_:,.'\"~zvV][^ ]*")
+_SIMPLE_WORD = _word_pattern("[ah]", "[90]", "_", "[:.']", "[,.']", attach="[~zvV]")
 
 
 class _Classes(dict):
-    """Code point -> class code, filled on first sight (a ``str.translate`` table)."""
+    """Code point -> class code, looked up in Lucene's table on first sight (a ``str.translate`` table)."""
 
-    def __missing__(self, code: int) -> str:
-        cls = _char_class(chr(code))
+    def __init__(self, starts: list[int], codes: str) -> None:
+        super().__init__()
+        self._starts, self._codes = starts, codes
+
+    def __missing__(self, point: int) -> str:
+        code = self._codes[bisect.bisect_right(self._starts, point) - 1]
         if len(self) < 200_000:
-            self[code] = cls
-        return cls
+            self[point] = code
+        return code
 
 
-_CLASSES = _Classes()
+_TABLES: tuple[_Classes, dict[int, int]] | None = None
+_TABLES_LOCK = threading.Lock()
+
+
+def _tables() -> tuple[_Classes, dict[int, int]]:
+    """The word-break class table and Java's lower-case map, loaded once (only non-ASCII text needs them)."""
+    global _TABLES, _DFA
+    if _TABLES is None:
+        with _TABLES_LOCK:
+            if _TABLES is None:
+                table = json.loads(CHARS_PATH.read_text(encoding="utf-8"))
+                starts = [int(point, 16) for point, _ in table["word_break"]]
+                classes = _Classes(starts, "".join(code for _, code in table["word_break"]))
+                lower = {cp: cp + delta for first, last, step, delta in table["lower"]
+                         for cp in range(first, last + 1, step)}
+                _DFA = _standard_tokenizer_dfa()
+                _TABLES = classes, lower
+    return _TABLES
 
 
 def tokenize(text: str) -> list[str]:
     """StandardTokenizer's tokens of ``text`` (case kept)."""
     if text.isascii():
-        pattern, classes = _ASCII_WORD, text
-        tokens = pattern.findall(text)
-    else:
-        pattern, classes = _CLASS_WORD, text.translate(_CLASSES)
-        tokens = [text[m.start():m.end()] for m in pattern.finditer(classes)]
-    if tokens and max(map(len, tokens)) > MAX_TOKEN_LENGTH:
-        return _tokenize_cut(text, pattern, classes)
-    return tokens
+        tokens = _ASCII_WORD.findall(text)
+        if not tokens or max(map(len, tokens)) <= MAX_TOKEN_LENGTH:
+            return tokens
+    return _scan(text, text.translate(_tables()[0]))
 
 
-def _tokenize_cut(text: str, pattern: re.Pattern[str], classes: str) -> list[str]:
-    """Tokens when one is too long: Lucene cuts it at the limit and scans on from the cut."""
+def _scan(text: str, classes: str) -> list[str]:
+    """The longest match of Lucene's rules at each position (one character skipped where none matches).
+
+    Lucene's scanner buffer holds ``MAX_TOKEN_LENGTH`` UTF-16 units, so a longer token is the longest match
+    within that window, and scanning goes on from its end.
+    """
     tokens: list[str] = []
-    pos, end = 0, len(text)
-    while pos < end:
-        m = pattern.search(classes, pos)
-        if m is None:
-            break
-        start = m.start()
-        stop = min(m.end(), start + MAX_TOKEN_LENGTH)
-        tokens.append(text[start:stop])
-        pos = stop
+    pos = 0
+    for run in _COMPLEX_RUN.finditer(classes):
+        _scan_simple(text, classes, pos, run.start(), tokens)
+        _scan_dfa(text, classes, run.start(), run.end(), tokens)
+        pos = run.end()
+    _scan_simple(text, classes, pos, len(text), tokens)
     return tokens
+
+
+def _scan_simple(text: str, classes: str, start: int, end: int, tokens: list[str]) -> None:
+    found = [text[m.start():m.end()] for m in _SIMPLE_WORD.finditer(classes, start, end)]
+    if any(len(t) > MAX_TOKEN_LENGTH // 2 and len(_utf16_units(t)) > MAX_TOKEN_LENGTH for t in found):
+        _scan_dfa(text, classes, start, end, tokens)  # a token to cut at the buffer's end
+    else:
+        tokens += found
+
+
+def _scan_dfa(text: str, classes: str, pos: int, end: int, tokens: list[str]) -> None:
+    assert _DFA is not None
+    trans, accepting = _DFA
+    wide = max(text[pos:end], default="\0") > "\uffff"  # characters beyond the BMP take two UTF-16 units
+    while pos < end:
+        state, i, last, units = 0, pos, -1, 0
+        while i < end:
+            nxt = trans[state].get(classes[i])
+            if nxt is None:
+                break
+            units += 2 if wide and text[i] > "\uffff" else 1
+            if units > MAX_TOKEN_LENGTH:
+                break
+            state = nxt
+            i += 1
+            if accepting[state]:
+                last = i
+        if last < 0:
+            pos += 1
+        else:
+            tokens.append(text[pos:last])
+            pos = last
 
 
 # ---------------------------------------------------------------------------------------------- filters
 _POSSESSIVE_QUOTES = ("'", "\u2019", "\uff07")
 
 
-def _lower(token: str) -> str:
-    if token.isascii():
-        return token.lower()
-    if "\u03a3" not in token and "\u0130" not in token:
-        return token.lower()
-    return "".join(c.lower()[0] for c in token)  # per character: no final sigma, and U+0130 -> "i"
+def _utf16_units(word: str) -> str:
+    """``word`` with each character beyond the BMP as its two surrogates (Java's view of a string)."""
+    data = word.encode("utf-16-le", "surrogatepass")
+    return "".join(chr(u) for u in struct.unpack(f"<{len(data) // 2}H", data))
+
+
+def _from_utf16_units(units: str) -> str:
+    return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
 
 
 def porter_stem(word: str) -> str:
@@ -367,10 +529,17 @@ def analyze(text: str) -> list[str]:
             if token not in STOP_WORDS:
                 out.append(_STEMS.get(token) or _stem(token))
         return out
+    lower = _tables()[1]
     for token in tokenize(text):
         if len(token) >= 2 and token[-2] in _POSSESSIVE_QUOTES and token[-1] in "sS":
             token = token[:-2]
-        token = _lower(token)
+        if token.isascii():
+            token = token.lower()
+        else:
+            token = token.translate(lower)  # Java's Character.toLowerCase per code point (no final sigma)
+            if max(token) > "\uffff":  # Lucene stems UTF-16 units
+                out.append(_from_utf16_units(porter_stem(_utf16_units(token))))
+                continue
         if token not in STOP_WORDS:
-            out.append(_stem(token))
+            out.append(_STEMS.get(token) or _stem(token))
     return out

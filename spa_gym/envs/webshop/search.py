@@ -39,7 +39,7 @@ from spa_gym.core.files import default_cache_dir
 from spa_gym.envs.webshop.analysis import STOP_WORDS, analyze  # noqa: F401  (re-exported)
 
 #: Bump when the analyzer or scoring changes (part of the on-disk cache path).
-INDEX_VERSION = "lucene-bm25-v4"
+INDEX_VERSION = "lucene-bm25-v5"
 #: Results per search (``SEARCH_RETURN_N``) and per page (``PRODUCT_WINDOW``), as in the original.
 SEARCH_RETURN_N = 50
 PRODUCT_WINDOW = 10
