@@ -106,8 +106,9 @@ class ComparisonConfig:
     """PPO discount (episodes are short)."""
     ent_coef: float = 0.01
     """PPO entropy bonus."""
-    estimator_objective: str = "uniform_prefix"
-    """Training objective of the progress estimator (one of spa_gym.progress.training.OBJECTIVES)."""
+    estimator_objective: str = "hindsight"
+    """Training objective of the progress estimator (one of spa_gym.progress.training.OBJECTIVES; ``hindsight``,
+    the step-level default, measured in benchmarks/RESULTS.md against ``uniform_prefix``)."""
     estimator_per_task: int = 24
     """Estimator training episodes per training task (mixed outcomes, varied lengths); a quarter as many
     more, with other seeds, validate."""
