@@ -41,7 +41,7 @@ def empty_process_caches() -> None:
                    vh_scenes._build_scene_cached):
         cached.cache_clear()
     analysis._STEMS.clear()
-    analysis._CLASSES.clear()
+    analysis._TABLES = analysis._DFA = None  # the tokenizer's tables are built again, on first use
 
 
 def transcript(make, env_id: str, worker: int, start: threading.Barrier | None = None) -> list:
@@ -109,7 +109,7 @@ def test_shared_webshop_index_answers_concurrent_searches_exactly(make, busy_swi
     expected = [index.search(q) for q in texts]
     assert sum(bool(r) for r in expected) > len(texts) // 2
     analysis._STEMS.clear()
-    analysis._CLASSES.clear()
+    analysis._TABLES = analysis._DFA = None  # the tokenizer's tables are built again, on first use
     start = threading.Barrier(THREADS)
 
     def run(worker: int) -> list[list[int]]:

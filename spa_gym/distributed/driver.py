@@ -181,6 +181,7 @@ class RayRollouts:
             for k, (obs, info) in sorted(answers.items()):
                 slot = slots[k]
                 slot.traj.episode.task, slot.traj.episode.observation = str(info.get("task", "")), obs
+                slot.traj.episode.state = str(info.get("state_hash", ""))
                 slot.info = info
                 starts.append(((run, slot.index), slot.traj.episode.task, str(obs)))
             if estimator is not None and starts:
@@ -216,7 +217,8 @@ class RayRollouts:
                     traj, action = slot.traj, commands[k][2]
                     if decision.turn is not None:
                         traj.turns.append(decision.turn)
-                    traj.episode.steps.append(Step(action, obs, bool(info.get("action_valid", True)), float(env_reward)))
+                    traj.episode.steps.append(Step(action, obs, bool(info.get("action_valid", True)), float(env_reward),
+                                                   str(info.get("state_hash", ""))))
                     traj.episode.final_reward += float(env_reward)
                     slot.history.append((decision.reply if decision.reply is not None else action, obs))
                     slot.info = info

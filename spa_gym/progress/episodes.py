@@ -47,7 +47,9 @@ class Step:
     observation: str
     action_valid: bool
     reward: float = 0.0
-    state: str = ""
+    state: str = field(default="", compare=False)
+    """Not compared: two steps are equal when the agent saw and did the same (a file written without states, or
+    an export that drops them, still equals the episode it came from)."""
 
 
 @dataclass
@@ -62,8 +64,8 @@ class Episode:
     env_id: str = ""
     split: str = ""
     task_id: int = -1
-    state: str = ""
-    """``info["state_hash"]`` after reset (``""`` when the env gives none)."""
+    state: str = field(default="", compare=False)
+    """``info["state_hash"]`` after reset (``""`` when the env gives none); not compared, as ``Step.state``."""
 
     def __len__(self) -> int:
         return len(self.steps)
