@@ -115,8 +115,7 @@ def run_episodes(policy: Any, env_fn: Callable[[], Any], tasks: Sequence[tuple[s
                                             policy.prompt_config.snap_to_admissible)
                 obs, reward, terminated, truncated, info = envs[k].step(action)
                 traj.turns.append(Turn(gen.prompt_ids, gen.response_ids, gen.logprobs, gen.values, gen.text, action))
-                traj.episode.steps.append(Step(action, obs, bool(info.get("action_valid", True)), float(reward),
-                                               str(info.get("state_hash", ""))))
+                traj.episode.steps.append(Step.taken(action, obs, reward, info))
                 traj.episode.final_reward += float(reward)
                 history.append((gen.text, obs))
                 slots[k] = (i, traj, history, info)

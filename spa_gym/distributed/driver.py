@@ -217,8 +217,7 @@ class RayRollouts:
                     traj, action = slot.traj, commands[k][2]
                     if decision.turn is not None:
                         traj.turns.append(decision.turn)
-                    traj.episode.steps.append(Step(action, obs, bool(info.get("action_valid", True)), float(env_reward),
-                                                   str(info.get("state_hash", ""))))
+                    traj.episode.steps.append(Step.taken(action, obs, env_reward, info))
                     traj.episode.final_reward += float(env_reward)
                     slot.history.append((decision.reply if decision.reply is not None else action, obs))
                     slot.info = info

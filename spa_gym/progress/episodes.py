@@ -51,6 +51,12 @@ class Step:
     """Not compared: two steps are equal when the agent saw and did the same (a file written without states, or
     an export that drops them, still equals the episode it came from)."""
 
+    @classmethod
+    def taken(cls, action: str, observation: str, reward: float, info: dict) -> Step:
+        """The step an env's ``step(action)`` answered with ``observation``, ``reward`` and ``info``."""
+        return cls(action, observation, bool(info.get("action_valid", True)), float(reward),
+                   str(info.get("state_hash", "")))
+
 
 @dataclass
 class Episode:
@@ -180,8 +186,7 @@ def play_episode(env: Any, policy: Policy, *, seed: int | None = None,
     while not done and (max_steps is None or len(ep.steps) < max_steps):
         action = policy(obs, info)
         obs, reward, terminated, truncated, info = env.step(action)
-        ep.steps.append(Step(action, obs, bool(info.get("action_valid", True)), float(reward),
-                             str(info.get("state_hash", ""))))
+        ep.steps.append(Step.taken(action, obs, reward, info))
         ep.final_reward += float(reward)
         done = terminated or truncated
     ep.won = bool(info.get("won", ep.final_reward > 0))
