@@ -16,7 +16,16 @@ the state after step t (:func:`spa_gym.progress.true_progress.expert_distance`, 
 * ``auc``: successful episodes ranked above failed ones by the predicted total;
 * ``last_step_credit_share``: mean share of an episode's absolute credit on its last step (the shortcut
   "all credit on the goal-completing step" scores 1.0);
-* ``mse_total``: mean squared error of the predicted total against the final reward.
+* ``mse_total``: mean squared error of the predicted total against the final reward;
+* ``spearman_per_episode_terminal_reward``: ``spearman_per_episode`` with one change: a state that *ended* the
+  episode without a win (WebShop's purchase of a wrong product) has no expert plan, so ``d_t`` is capped and its
+  true progress is the lowest of the episode, while the SPA constraint makes every estimator end at
+  ``P_T = R > 0`` there. This figure values such a terminal state at its final reward instead (a won terminal
+  state is worth 1 in both: ``d_T = 0``). ALFWorld and VirtualHome end only on a win, so it differs on WebShop
+  only.
+
+Data sizes: ``--per-task`` episodes per training task (8: more episodes of the same task meet in more states,
+which the ``hindsight`` targets feed on), ``--eval-per-task`` per valid and test task (4).
 
     python benchmarks/progress_quality.py --env SPA-ALFWorld-v0 --quick --json runs/pq/alfworld.json
     python benchmarks/progress_quality.py --env SPA-VirtualHome-v0 --quick
@@ -46,14 +55,15 @@ from spa_gym.progress.true_progress import expert_distance
 DISTANCE_CAP = 200
 
 
-def distances_along(env: gym.Env, episode: Episode, seed: int) -> list[int]:
-    """Replay ``episode`` (same seed and task) and return the expert distance before and after each step."""
+def distances_along(env: gym.Env, episode: Episode, seed: int) -> tuple[list[int], bool]:
+    """Replay ``episode`` (same seed and task): the expert distance before and after each step, and whether
+    its last step terminated the episode."""
     env.reset(seed=seed, options={"split": episode.split, "task_id": episode.task_id})
-    out = [_distance(env)]
+    out, terminated = [_distance(env)], False
     for step in episode.steps:
-        env.step(step.action)
+        terminated = env.step(step.action)[2]
         out.append(_distance(env))
-    return out
+    return out, bool(terminated)
 
 
 def _distance(env: gym.Env) -> int:
@@ -88,21 +98,37 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float:
     return float((ranks[labels].sum() - pos * (pos + 1) / 2) / (pos * neg))
 
 
-def quality(scores: list[np.ndarray], episodes: list[Episode], distances: list[list[int]]) -> dict[str, float]:
+def _per_episode_spearman(cumulative: np.ndarray, progress: np.ndarray) -> float | None:
+    if len(cumulative) <= 2 or np.ptp(progress) == 0:  # constant true progress: no ranking to recover
+        return None
+    return float(spearmanr(cumulative, progress).statistic) if np.ptp(cumulative) > 0 else 0.0
+
+
+def quality(scores: list[np.ndarray], episodes: list[Episode],
+            distances: list[tuple[list[int], bool]]) -> dict[str, float]:
     """The metrics of the module docstring."""
-    pred, true, per_episode, last_share = [], [], [], []
-    for c, dist in zip(scores, distances):
+    pred, true, per_episode, per_episode_terminal, last_share = [], [], [], [], []
+    for c, (dist, terminated), ep in zip(scores, distances, episodes):
         progress = 1.0 - np.array(dist[1:], dtype=float) / max(dist[0], 1)
         cumulative = np.cumsum(c)
         pred.extend(cumulative)
         true.extend(progress)
-        if len(c) > 2 and np.ptp(progress) > 0:  # constant true progress: no ranking to recover
-            per_episode.append(float(spearmanr(cumulative, progress).statistic) if np.ptp(cumulative) > 0 else 0.0)
+        rho = _per_episode_spearman(cumulative, progress)
+        if rho is not None:
+            per_episode.append(rho)
+        if terminated and len(progress) and dist[-1] >= DISTANCE_CAP:
+            progress = progress.copy()
+            progress[-1] = ep.final_reward
+        rho = _per_episode_spearman(cumulative, progress)
+        if rho is not None:
+            per_episode_terminal.append(rho)
         if len(c) and np.abs(c).sum() > 0:
             last_share.append(abs(c[-1]) / np.abs(c).sum())
     won = np.array([ep.won for ep in episodes])
     totals = np.array([c.sum() for c in scores])
     return {"spearman_per_episode": float(np.mean(per_episode)) if per_episode else float("nan"),
+            "spearman_per_episode_terminal_reward": (float(np.mean(per_episode_terminal)) if per_episode_terminal
+                                                     else float("nan")),
             "spearman_pooled": float(spearmanr(pred, true).statistic),
             "auc": auc(totals, won),
             "last_step_credit_share": float(np.mean(last_share)) if last_share else float("nan"),
@@ -122,7 +148,8 @@ def main() -> dict[str, Any]:
     parser.add_argument("--recipe", default="mixed", choices=["mixed", "capped"])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--train-tasks", type=int, default=1500)
-    parser.add_argument("--per-task", type=int, default=4)
+    parser.add_argument("--per-task", type=int, default=8, help="episodes per training task")
+    parser.add_argument("--eval-per-task", type=int, default=4, help="episodes per valid and test task")
     parser.add_argument("--valid-tasks", type=int, default=40)
     parser.add_argument("--test-tasks", type=int, default=100)
     parser.add_argument("--epsilons", type=float, nargs="+", default=[0.1, 0.4, 0.7, 1.0])
@@ -150,7 +177,8 @@ def main() -> dict[str, Any]:
     # ---- 1. data: train / valid / test splits, true progress on test
     started = time.perf_counter()
     env = gym.make(args.env, expert=True, max_steps=10_000)  # the recipe's own caps end episodes
-    data = {split: collect(env, split, n, args.per_task, args, args.seed + offset)
+    data = {split: collect(env, split, n, args.per_task if split == "train" else args.eval_per_task, args,
+                           args.seed + offset)
             for split, n, offset in (("train", args.train_tasks, 0), ("valid", args.valid_tasks, 10**6),
                                      ("test", args.test_tasks, 2 * 10**6))}
     test_seeds = _episode_seeds(args, 2 * 10**6, len(data["test"]))
@@ -181,7 +209,8 @@ def main() -> dict[str, Any]:
     print(f"\n{args.env}: {args.model or args.estimator} estimator, objective {result['objective']}, recipe "
           f"{args.recipe}; trained {history['epochs_run']} epochs in {seconds:.0f}s (best epoch {result['best_epoch']})")
     print("| held-out test episodes | untrained | trained |\n|---|---:|---:|")
-    for key in ("spearman_per_episode", "spearman_pooled", "auc", "last_step_credit_share", "mse_total"):
+    for key in ("spearman_per_episode", "spearman_per_episode_terminal_reward", "spearman_pooled", "auc",
+                "last_step_credit_share", "mse_total"):
         print(f"| {key} | {before[key]:.3f} | {after[key]:.3f} |")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
