@@ -116,10 +116,9 @@ def quality(scores: list[np.ndarray], episodes: list[Episode],
         rho = _per_episode_spearman(cumulative, progress)
         if rho is not None:
             per_episode.append(rho)
-        if terminated and len(progress) and dist[-1] >= DISTANCE_CAP:
-            progress = progress.copy()
+        if terminated and dist[-1] >= DISTANCE_CAP:  # ended without a plan: value the final state at its reward
             progress[-1] = ep.final_reward
-        rho = _per_episode_spearman(cumulative, progress)
+            rho = _per_episode_spearman(cumulative, progress)
         if rho is not None:
             per_episode_terminal.append(rho)
         if len(c) and np.abs(c).sum() > 0:
