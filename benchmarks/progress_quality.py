@@ -203,6 +203,7 @@ def main() -> dict[str, Any]:
               "estimator": args.model or args.estimator, "objective": history["config"]["objective"],
               "recipe": args.recipe,
               "failure_weight": history["config"]["failure_weight"],
+              "lr_schedule": history["config"]["lr_schedule"], "keep_best": history["config"]["keep_best"],
               "epochs_run": history["epochs_run"], "best_epoch": history["best_epoch"],
               "untrained": before, "train_episodes": len(data["train"]), "quick": args.quick}
     print(f"\n{args.env}: {args.model or args.estimator} estimator, objective {result['objective']}, recipe "

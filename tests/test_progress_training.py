@@ -104,3 +104,68 @@ def test_failure_weight_defaults_and_effect(model_cache, data):
     with pytest.raises(ValueError, match="failure_weight"):
         train_estimator(ProgressEstimator.default(seed=0), train, valid,
                         EstimatorTrainingConfig(epochs=1, failure_weight=-0.5, progress=False))
+
+
+# ---- learning-rate schedule and keeping the last weights (options; measured, not the defaults)
+def _step_estimator():
+    from spa_gym.progress.step_model import StepModelConfig, StepProgressEstimator
+
+    return StepProgressEstimator(StepModelConfig(feature_dim=64, hidden_size=16), seed=0)
+
+
+def test_schedule_defaults_and_bad_schedule(model_cache):
+    from spa_gym.progress.training import resolve_config
+
+    for est in (_step_estimator(), _fresh(model_cache)):
+        cfg = resolve_config(est, EstimatorTrainingConfig())
+        assert (cfg.lr_schedule, cfg.keep_best) == ("constant", True)
+    assert resolve_config(_step_estimator(), EstimatorTrainingConfig(lr_schedule="cosine")).lr_schedule == "cosine"
+    with pytest.raises(ValueError, match="lr_schedule"):
+        train_estimator(_step_estimator(), data_stub(), None, EstimatorTrainingConfig(lr_schedule="linear", progress=False))
+
+
+def data_stub() -> list[Episode]:
+    from spa_gym.progress.episodes import Step
+
+    return [Episode("t", "o", [Step("a", "b", True, 1.0)], 1.0, True)]
+
+
+def test_keep_last_runs_every_epoch_and_ends_with_the_last_weights(data):
+    train, valid = data
+    # A frozen model never improves on validation: with keep_best=False patience does not stop it.
+    frozen = EstimatorTrainingConfig(epochs=3, learning_rate=0.0, head_learning_rate=0.0, patience=1,
+                                     keep_best=False, progress=False)
+    history = train_estimator(_step_estimator(), train[:8], valid[:4], frozen)
+    assert history["epochs_run"] == 3 and not history["stopped_early"]
+    est = _step_estimator()
+    cfg = EstimatorTrainingConfig(epochs=4, batch_size=4, lr_schedule="cosine", keep_best=False, progress=False)
+    history = train_estimator(est, train, valid, cfg)
+    assert history["epochs_run"] == 4 and history["best_epoch"] < 4  # so the best and the last weights differ
+    assert evaluate_loss(est, valid, objective="hindsight", failure_weight=0.3) == pytest.approx(
+        history["valid_loss"][-1], abs=1e-6)  # the last epoch's weights, not the best epoch's
+
+
+def test_cosine_run_resumes_exactly_after_a_crash(data, tmp_path, monkeypatch):
+    import spa_gym.progress.training as training
+
+    train, valid = data[0][:16], data[1][:4]
+    cfg = EstimatorTrainingConfig(epochs=3, batch_size=4, lr_schedule="cosine", progress=False)
+    straight = _step_estimator()
+    h_straight = train_estimator(straight, train, valid, cfg)
+
+    save = training._save_checkpoint
+
+    def crash_after_second_epoch(path, estimator, optimizer, scheduler, state):
+        save(path, estimator, optimizer, scheduler, state)
+        if state["epoch"] == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "_save_checkpoint", crash_after_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        train_estimator(_step_estimator(), train, valid, cfg, tmp_path)
+    monkeypatch.setattr(training, "_save_checkpoint", save)
+    resumed = _step_estimator()
+    h_resumed = train_estimator(resumed, train, valid, cfg, tmp_path)
+    np.testing.assert_allclose(h_resumed["train_loss"], h_straight["train_loss"], rtol=1e-5)
+    for a, b in zip(straight.score_episodes(valid), resumed.score_episodes(valid)):
+        np.testing.assert_allclose(a, b, atol=1e-5)

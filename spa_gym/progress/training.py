@@ -24,8 +24,11 @@ have target 0, though many of them made real progress before the episode ran out
 down (0.3 for the step-level estimator) lifted the held-out per-episode Spearman on all three envs
 (benchmarks/RESULTS.md). Nothing tells the model which step earned the reward.
 
-The loop reads top to bottom: shuffle, batch, loss, step; validate once per epoch; keep the best
-weights; stop when validation has not improved for ``patience`` epochs. With ``out_dir`` it writes
+The loop reads top to bottom: shuffle, batch, loss, step (the learning rate constant or on a cosine decay to 0
+over ``epochs``, ``lr_schedule``); validate once per epoch; with ``keep_best``, keep the best weights and stop
+when validation has not improved for ``patience`` epochs, else run every epoch and keep the last weights. Both
+estimators default to the first way (constant rate, best weights); the cosine schedule with the last weights
+was measured for the step-level estimator and lost on held-out WebShop progress ranking (benchmarks/RESULTS.md). With ``out_dir`` it writes
 ``out_dir/checkpoint/`` (resumable: weights, optimizer, history; replaced atomically at the end of each
 epoch) and ``out_dir/best/`` (a :meth:`ProgressEstimator.save` folder); calling again with the same
 ``out_dir`` resumes after the last finished epoch.
@@ -79,6 +82,13 @@ class EstimatorTrainingConfig:
     failure_weight: float | None = None
     """Loss weight of an episode whose final reward is not positive (1.0 for the others); None: the estimator's
     ``training_defaults`` (1.0 for the LM estimator, 0.3 for the step-level one)."""
+    lr_schedule: str | None = None
+    """``"constant"`` or ``"cosine"`` (per optimiser step, from the learning rate down to 0 at the end of
+    ``epochs``); None: the estimator's ``training_defaults`` (constant for both kinds)."""
+    keep_best: bool | None = None
+    """With validation episodes: True ends with the best-validation weights and stops early after ``patience``
+    epochs without improvement; False runs every epoch and keeps the last weights (validation is still
+    reported). None: the estimator's ``training_defaults`` (True for both kinds)."""
     freeze_backbone: bool = False
     """Train the head only (a linear probe on the backbone's features)."""
     patience: int = 3
@@ -94,6 +104,7 @@ class EstimatorTrainingConfig:
 
 
 OBJECTIVES = ("spa", "value", "uniform_prefix", "hindsight")
+LR_SCHEDULES = ("constant", "cosine")
 #: Objectives whose per-step targets come from the whole set of episodes (:func:`episode_targets`).
 TARGETED = ("hindsight",)
 
@@ -227,15 +238,17 @@ def _usable(episodes: Sequence[Episode] | None, name: str) -> list[Episode]:
 
 
 def _save_checkpoint(path: Path, estimator: ProgressEstimator, optimizer: torch.optim.Optimizer,
-                     state: dict[str, Any]) -> None:
+                     scheduler: torch.optim.lr_scheduler.LRScheduler, state: dict[str, Any]) -> None:
     with atomic_path(path) as tmp:  # a crash mid-write leaves the previous checkpoint intact
-        torch.save({"model": estimator.state_dict(), "optimizer": optimizer.state_dict(), **state}, tmp)
+        torch.save({"model": estimator.state_dict(), "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(), **state}, tmp)
 
 
 def resolve_config(estimator: Any, config: EstimatorTrainingConfig) -> EstimatorTrainingConfig:
     """``config`` with its None fields filled from ``estimator.training_defaults``."""
     defaults = dict(getattr(estimator, "training_defaults", {}))
-    fallback = {"objective": "spa", "learning_rate": 3e-4, "weight_decay": 0.01, "failure_weight": 1.0}
+    fallback = {"objective": "spa", "learning_rate": 3e-4, "weight_decay": 0.01, "failure_weight": 1.0,
+                "lr_schedule": "constant", "keep_best": True}
     return replace(config, **{k: defaults.get(k, fallback[k]) for k in fallback if getattr(config, k) is None})
 
 
@@ -255,6 +268,8 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
         raise ValueError(f"epochs and batch_size must be >= 1, got {cfg.epochs} and {cfg.batch_size}")
     if cfg.objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {cfg.objective!r}; choose one of {OBJECTIVES}")
+    if cfg.lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"unknown lr_schedule {cfg.lr_schedule!r}; choose one of {LR_SCHEDULES}")
     if not cfg.failure_weight >= 0:
         raise ValueError(f"failure_weight must be >= 0, got {cfg.failure_weight}")
     if not train_episodes:
@@ -276,6 +291,11 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
         groups.append({"params": [p for p in estimator.backbone.parameters() if p.requires_grad],
                        "lr": cfg.learning_rate})
     optimizer = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
+    steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
+    total_steps = steps_per_epoch * cfg.epochs
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, (lambda step: 0.5 * (1.0 + math.cos(math.pi * min(step, total_steps) / total_steps)))
+        if cfg.lr_schedule == "cosine" else (lambda step: 1.0))
 
     # Epochs count from 1, as the log lines do; best_epoch 0 means no validation improvement yet.
     history: dict[str, Any] = {"train_loss": [], "valid_loss": [], "best_epoch": 0,
@@ -288,12 +308,13 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
         ckpt = torch.load(ckpt_path, map_location=estimator.device, weights_only=False)
         estimator.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
+        if "scheduler" in ckpt:  # checkpoints written before the schedule existed resume at a constant rate
+            scheduler.load_state_dict(ckpt["scheduler"])
         history, start_epoch, best_state = ckpt["history"], ckpt["epoch"] + 1, ckpt.get("best_state")
 
     gen = torch.Generator().manual_seed(cfg.seed)
     for _ in range(start_epoch):  # replay the shuffles of finished epochs, so a resumed run is the same run
         torch.randperm(len(train), generator=gen)
-    steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
     for epoch in range(start_epoch, cfg.epochs):
         if history["stopped_early"]:
             break
@@ -312,6 +333,7 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for g in groups for p in g["params"]], cfg.max_grad_norm)
             optimizer.step()
+            scheduler.step()
             total += loss.item() * len(batch)
             bar.set_postfix(loss=f"{loss.item():.4f}")
         history["train_loss"].append(total / len(train))
@@ -322,26 +344,27 @@ def train_estimator(estimator: ProgressEstimator, train_episodes: Sequence[Episo
             history["valid_loss"].append(v)
             if v < history["best_valid_loss"] - cfg.min_delta:
                 history["best_valid_loss"], history["best_epoch"] = v, epoch + 1
-                best_state = {k: t.detach().to("cpu", copy=True) for k, t in estimator.state_dict().items()}
-                if out_dir is not None:
-                    estimator.save(Path(out_dir) / "best")
-            elif cfg.patience and epoch + 1 - history["best_epoch"] >= cfg.patience:
+                if cfg.keep_best:
+                    best_state = {k: t.detach().to("cpu", copy=True) for k, t in estimator.state_dict().items()}
+                    if out_dir is not None:
+                        estimator.save(Path(out_dir) / "best")
+            elif cfg.keep_best and cfg.patience and epoch + 1 - history["best_epoch"] >= cfg.patience:
                 history["stopped_early"] = True
         history["epochs_run"] = epoch + 1
         if cfg.progress:
             valid_msg = f", valid {history['valid_loss'][-1]:.4f}" if valid else ""
             tqdm.write(f"epoch {epoch + 1}: train {history['train_loss'][-1]:.4f}{valid_msg}")
         if ckpt_path is not None:
-            _save_checkpoint(ckpt_path, estimator, optimizer,
+            _save_checkpoint(ckpt_path, estimator, optimizer, scheduler,
                              {"epoch": epoch, "history": copy.deepcopy(history), "best_state": best_state})
 
     if best_state is not None:
         estimator.load_state_dict(best_state)
     elif out_dir is not None:
-        estimator.save(Path(out_dir) / "best")  # no validation: the last weights are the ones to use
+        estimator.save(Path(out_dir) / "best")  # no validation, or keep_best=False: the last weights are the ones
     estimator.eval()
     return history
 
 
-__all__ = ["OBJECTIVES", "TARGETED", "EstimatorTrainingConfig", "episode_targets", "episode_weights", "evaluate_loss",
+__all__ = ["LR_SCHEDULES", "OBJECTIVES", "TARGETED", "EstimatorTrainingConfig", "episode_targets", "episode_weights", "evaluate_loss",
            "objective_loss", "spa_loss", "train_estimator", "value_loss"]
