@@ -156,7 +156,8 @@ def ppo_profile(sizes: CheckSizes, work: Path) -> dict:
                      estimator=estimator)
     out = {"policy_params_M": round(sum(p.numel() for p in policy.model.parameters()) / 1e6, 1),
            "episodes": sizes.ppo_episodes, "max_steps": sizes.ppo_max_steps, "wall_s": round(time.perf_counter() - t0, 2),
-           **{k: round(h[k], 2) for k in ("time_generation", "time_env", "time_rewards", "time_reference",
+           # 0.1 ms: at tiny sizes a phase takes a few hundredths of a second, and 0.01 s rounding hid its share
+           **{k: round(h[k], 4) for k in ("time_generation", "time_env", "time_rewards", "time_reference",
                                           "time_update", "time_total")},
            "reply_tokens": h["reply_tokens"], "prompt_tokens": h["prompt_tokens"]}
     if device.type == "cuda":
