@@ -106,3 +106,36 @@ def test_recipe_mixes_outcomes_per_task_and_lengths():
 def test_unknown_objective_is_a_clear_error(episodes):
     with pytest.raises(ValueError, match="unknown objective"):
         train_estimator(StepProgressEstimator(), episodes, None, EstimatorTrainingConfig(objective="magic"))
+
+
+def test_task_sentence_is_cut_from_observations_and_overlap_shares_are_counted():
+    from spa_gym.progress.step_model import OVERLAP_SCALE, StepFeaturizer, content_words
+
+    assert content_words("I am looking for a Red mug, 2 pack") == {"red", "mug", "2", "pack"}
+    f = StepFeaturizer(StepModelConfig(feature_dim=32))
+    task = "i want a red mug"  # content words: red, mug
+    page = f"Instruction: [SEP] {task} [SEP] Blue Mug [SEP] $3.00"
+    row, = f.steps(task, [("click[blue mug]", page, True)])
+    same, = f.steps(task, [("click[blue mug]", "Instruction: [SEP]   [SEP] Blue Mug [SEP] $3.00", True)])
+    np.testing.assert_array_equal(row, same)  # the repeated instruction is not part of the page
+    d = 32
+    assert row.shape == (4 * d + 3,) and row[4 * d] == 1.0  # grounding flag, then the two shares
+    assert row[4 * d + 1] == pytest.approx(OVERLAP_SCALE * 0.5)  # "mug" of {red, mug} on the page
+    assert row[4 * d + 2] == pytest.approx(OVERLAP_SCALE * 0.5)  # and in the action
+    off = StepFeaturizer(StepModelConfig(feature_dim=32, task_overlap=False))
+    plain, = off.steps(task, [("click[blue mug]", page, True)])
+    assert plain.shape == (4 * d + 1,) and not np.array_equal(plain[:4 * d], row[:4 * d])
+
+
+def test_folders_saved_before_task_overlap_load_without_it(tmp_path, episodes):
+    import json
+
+    old = StepProgressEstimator(StepModelConfig(feature_dim=64, hidden_size=16, task_overlap=False), seed=4)
+    old.save(tmp_path / "old")
+    meta = json.loads((tmp_path / "old" / "estimator.json").read_text())
+    del meta["config"]["task_overlap"]  # as an older version wrote it
+    (tmp_path / "old" / "estimator.json").write_text(json.dumps(meta))
+    again = ProgressEstimator.load(tmp_path / "old", device="cpu")
+    assert again.config.task_overlap is False
+    for a, b in zip(old.score_episodes(episodes), again.score_episodes(episodes)):
+        np.testing.assert_array_equal(a, b)

@@ -6,7 +6,10 @@ LM (the paper's estimator, the GPU path), this one reads it step by step:
 * each step becomes one feature vector, built without a model: hashed word n-grams
   (:class:`~spa_gym.core.text_encoders.HashedNgramEncoder`) of the action and of the observation, their
   element-wise products with the task's vector (which words the step shares with the goal sentence:
-  "you pick up the mug 1" for "put a clean mug in coffeemachine"), and the grounding flag;
+  "you pick up the mug 1" for "put a clean mug in coffeemachine"), the grounding flag, and (``task_overlap``)
+  two counts: the share of the task's content words that the observation and the action contain. The task
+  sentence itself is cut out of an observation first: WebShop repeats the instruction on every page, which
+  would make every page share every word with the goal;
 * a GRU runs over those vectors, its first state made from the task and the first observation, so the
   state after step ``t`` sees the whole history so far and nothing after it;
 * a linear head reads the progress ``P_t`` from that state; the step's contribution is
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -49,6 +53,14 @@ from spa_gym.core.files import atomic_folder
 from spa_gym.core.text_encoders import HashedNgramEncoder
 from spa_gym.progress.episodes import Episode
 from spa_gym.progress.estimator import ProgressEstimator
+
+_WORD = re.compile(r"[a-z0-9]+")
+#: Words that say nothing about a goal: articles, pronouns, the request phrasing of task sentences.
+FILLER_WORDS = frozenset(
+    "a an and the or of for with to in on at by from is are it be i me my you your am looking want need find get "
+    "buy please some that this these there price lower than dollars".split())
+#: Multiplies the two overlap shares (each in [0, 1]), the value measured in benchmarks/RESULTS.md.
+OVERLAP_SCALE = 4.0
 
 FORMAT_NAME = "spa-gym-progress-estimator"
 FORMAT_VERSION = 1
@@ -67,6 +79,14 @@ class StepModelConfig:
     """Longest word n-gram hashed (1: words only)."""
     interaction_scale: float = 8.0
     """Multiplies the task x text products, which are small for unit-norm vectors."""
+    task_overlap: bool = True
+    """Cut the task sentence out of observations and add the two overlap shares per step (module docstring).
+    Folders saved before this field existed load with False, so they score as they did."""
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case words and numbers of ``text``, without :data:`FILLER_WORDS`."""
+    return {w for w in _WORD.findall(text.lower()) if w not in FILLER_WORDS}
 
 
 class StepFeaturizer:
@@ -82,26 +102,36 @@ class StepFeaturizer:
 
     @property
     def step_dim(self) -> int:
-        return 4 * self.cfg.feature_dim + 1
+        return 4 * self.cfg.feature_dim + 1 + (2 if self.cfg.task_overlap else 0)
+
+    def _without_task(self, task: str, observation: str) -> str:
+        return observation.replace(task, " ") if self.cfg.task_overlap and task else observation
 
     def header(self, task: str, observation: str) -> np.ndarray:
         """``[task, first observation, task * first observation]``."""
-        t, o = self.encoder.encode([task, observation])
+        t, o = self.encoder.encode([task, self._without_task(task, observation)])
         return np.concatenate([t, o, self.cfg.interaction_scale * t * o])
 
     def steps(self, task: str, actions_observations_valid: Sequence[tuple[str, str, bool]]) -> np.ndarray:
-        """One row per step: ``[action, observation, task * observation, task * action, valid]``."""
+        """One row per step: ``[action, observation, task * observation, task * action, valid]``, then with
+        ``task_overlap`` the shares of the task's content words in the observation and in the action."""
         n, d = len(actions_observations_valid), self.cfg.feature_dim
         if n == 0:
             return np.zeros((0, self.step_dim), dtype=np.float32)
+        observations = [self._without_task(task, o) for _, o, _ in actions_observations_valid]
         t = self.encoder.encode([task])[0]
         acts = self.encoder.encode([a for a, _, _ in actions_observations_valid])
-        obs = self.encoder.encode([o for _, o, _ in actions_observations_valid])
+        obs = self.encoder.encode(observations)
         out = np.empty((n, self.step_dim), dtype=np.float32)
         out[:, :d], out[:, d:2 * d] = acts, obs
         out[:, 2 * d:3 * d] = self.cfg.interaction_scale * t * obs
         out[:, 3 * d:4 * d] = self.cfg.interaction_scale * t * acts
-        out[:, -1] = [float(v) for _, _, v in actions_observations_valid]
+        out[:, 4 * d] = [float(v) for _, _, v in actions_observations_valid]
+        if self.cfg.task_overlap:
+            goal = content_words(task)
+            share = (lambda text: len(goal & content_words(text)) / len(goal)) if goal else (lambda text: 0.0)
+            out[:, 4 * d + 1] = [OVERLAP_SCALE * share(o) for o in observations]
+            out[:, 4 * d + 2] = [OVERLAP_SCALE * share(a) for a, _, _ in actions_observations_valid]
         return out
 
     def episode(self, ep: Episode) -> tuple[np.ndarray, np.ndarray]:
@@ -228,7 +258,7 @@ class StepProgressEstimator(nn.Module):
         meta = json.loads((path / "estimator.json").read_text())
         if meta.get("kind") != KIND:
             raise ValueError(f"{path} holds a {meta.get('kind', 'lm')!r} estimator, not {KIND!r}")
-        est = cls(StepModelConfig(**meta["config"]), device="cpu")
+        est = cls(StepModelConfig(**{"task_overlap": False, **meta["config"]}), device="cpu")  # older folders: off
         est.load_state_dict(load_file(str(path / "weights.safetensors")))
         return est.to(resolve_device(device)).eval()
 
@@ -290,4 +320,5 @@ class StepIncrementalScorer:
         return out
 
 
-__all__ = ["StepBackbone", "StepFeaturizer", "StepIncrementalScorer", "StepModelConfig", "StepProgressEstimator"]
+__all__ = ["FILLER_WORDS", "StepBackbone", "StepFeaturizer", "StepIncrementalScorer", "StepModelConfig",
+           "StepProgressEstimator", "content_words"]
