@@ -20,6 +20,11 @@ import numpy as np
 _WORD = re.compile(r"[a-z0-9]+")
 
 
+def words(text: str) -> list[str]:
+    """The lower-case words and numbers of ``text``, in order: what :class:`HashedNgramEncoder` hashes."""
+    return _WORD.findall(text.lower())
+
+
 class TextEncoder(Protocol):
     """What :class:`TextFeatureObservation` needs from an encoder."""
 
@@ -89,10 +94,10 @@ class HashedNgramEncoder(_CachedEncoder):
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         lo, hi = self.ngram_range
         for row, text in enumerate(texts):
-            words = _WORD.findall(text.lower())
+            tokens = words(text)
             for n in range(lo, hi + 1):
-                for start in range(len(words) - n + 1):
-                    h = zlib.crc32(" ".join(words[start:start + n]).encode())
+                for start in range(len(tokens) - n + 1):
+                    h = zlib.crc32(" ".join(tokens[start:start + n]).encode())
                     out[row, h % self.dim] += 1.0 if h & 0x8000_0000 else -1.0
             norm = np.linalg.norm(out[row])
             if norm > 0:
@@ -157,4 +162,4 @@ class SentenceEmbeddingEncoder(_CachedEncoder):
         return np.concatenate(chunks, axis=0)
 
 
-__all__ = ["HashedNgramEncoder", "SentenceEmbeddingEncoder", "TextEncoder"]
+__all__ = ["HashedNgramEncoder", "SentenceEmbeddingEncoder", "TextEncoder", "words"]

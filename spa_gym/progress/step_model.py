@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -50,11 +49,10 @@ from torch import nn
 
 from spa_gym.core.devices import resolve_device
 from spa_gym.core.files import atomic_folder
-from spa_gym.core.text_encoders import HashedNgramEncoder
+from spa_gym.core.text_encoders import HashedNgramEncoder, words
 from spa_gym.progress.episodes import Episode
 from spa_gym.progress.estimator import ProgressEstimator
 
-_WORD = re.compile(r"[a-z0-9]+")
 #: Words that say nothing about a goal: articles, pronouns, the request phrasing of task sentences.
 FILLER_WORDS = frozenset(
     "a an and the or of for with to in on at by from is are it be i me my you your am looking want need find get "
@@ -85,8 +83,9 @@ class StepModelConfig:
 
 
 def content_words(text: str) -> set[str]:
-    """Lower-case words and numbers of ``text``, without :data:`FILLER_WORDS`."""
-    return {w for w in _WORD.findall(text.lower()) if w not in FILLER_WORDS}
+    """The words of ``text`` as the hashed encoder splits them (:func:`~spa_gym.core.text_encoders.words`),
+    without :data:`FILLER_WORDS`."""
+    return {w for w in words(text) if w not in FILLER_WORDS}
 
 
 class StepFeaturizer:
