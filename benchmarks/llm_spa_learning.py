@@ -1,10 +1,13 @@
 """PPO on the bundled LLM: sparse reward vs SPA's potential-form reward, same budget, same seeds (issue 10).
 
-Setting (small model from scratch, CPU): a few easy ALFWorld tasks (``pick_and_place_simple`` in small rooms)
-to train on. The SFT warm start learns from expert demonstrations of *other* easy tasks, so it starts with some
-skill but not the answers. Then, from the same SFT policy:
+Setting (small model from scratch, CPU): a few easy tasks to train on, ALFWorld (``pick_and_place_simple`` in
+small rooms, the default) or VirtualHome (``--env virtualhome``: one task type, expert plan <= 4 commands). The
+SFT warm start learns from expert demonstrations of *other* easy tasks, so it starts with some skill but not the
+answers. On VirtualHome ``--sft-task-types`` picks the demonstrations' task types (e.g. one other ``watch_tv``
+task and four other types): other tasks of the training type alone teach SFT the answers. Then, from the same
+SFT policy:
 
-* ``PPO-sparse``: ALFWorld's own reward, 1.0 on success;
+* ``PPO-sparse``: the env's own reward, 1.0 on success;
 * ``PPO-SPA``: ``spa_potential`` turn rewards (``alpha * (Phi_t - Phi_{t-1}) + beta * (g_t - 1)`` plus the final
   reward) from the step-level progress estimator, trained first on the SFT policy's own exploration episodes
   of the training tasks (on-policy, as the paper collects) and noisy-expert episodes of the same tasks.
@@ -13,6 +16,8 @@ Judged on the training tasks (the PPO target) and on held-out easy tasks of the 
 
     python benchmarks/llm_spa_learning.py --out runs/llm_spa_learning          # ~30-60 min on 2 CPU cores
     python benchmarks/llm_spa_learning.py --quick --out /tmp/llm_quick       # plumbing check, ~1 min
+    python benchmarks/llm_spa_learning.py --env virtualhome --beta 0 --ppo-iterations 12 --eval-episodes 8 \
+        --sft-task-types watch_tv:1,listen_to_music,pick_up_phone,take_shower,drink --out runs/llm_vh
 
 Reads top to bottom: tasks, SFT, estimator, the two PPO arms, evaluation, table.
 """
@@ -35,6 +40,14 @@ import torch
 class Args:
     """Hyper-parameters (each is a flag)."""
 
+    env: str = "alfworld"
+    """``alfworld`` (``pick_and_place_simple`` in small rooms) or ``virtualhome`` (one task type, short plans)."""
+    virtualhome_task_type: str = "watch_tv"
+    """VirtualHome: the task type trained and judged (sb3_comparison's easy rule: expert plan <= 4 commands)."""
+    sft_task_types: str = ""
+    """VirtualHome: comma-separated task types whose easy tasks give the SFT demonstrations, each ``type`` or
+    ``type:count`` (types without a count share what is left of ``sft_tasks``). Empty: other tasks of
+    ``virtualhome_task_type``, which SFT alone then solves (96.9% at seed 0, benchmarks/RESULTS.md)."""
     train_tasks: int = 8
     """Easy training tasks PPO trains on (the first that qualify in the train split)."""
     sft_tasks: int = 96
@@ -42,7 +55,7 @@ class Args:
     heldout_tasks: int = 16
     """Easy valid/test tasks judged as held out."""
     max_receptacles: int = 10
-    """Easy rooms: at most this many ``go to`` targets (``pick_and_place_simple`` tasks, as in sb3_comparison)."""
+    """ALFWorld's easy rooms: at most this many ``go to`` targets (as in sb3_comparison)."""
     max_steps: int = 20
     """Episode step limit for exploration, PPO and evaluation."""
     model_size: str = "small"
@@ -69,9 +82,16 @@ class Args:
     """Run folder (models, episodes, results.json)."""
     quick: bool = False
     """Tiny everything: checks the plumbing in about a minute."""
+    pool: str = ""
+    """Comma-separated run folders (``--out`` of earlier runs, e.g. one seed each run side by side): print their
+    seeds pooled, with 95% Wilson intervals, and run nothing."""
 
 
-def parse_args() -> Args:
+#: The envs this benchmark knows easy tasks of, and their Gymnasium ids.
+ENV_IDS = {"alfworld": "SPA-ALFWorld-v0", "virtualhome": "SPA-VirtualHome-v0"}
+
+
+def parse_args(argv: list[str] | None = None) -> Args:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     for f in fields(Args):
         default = getattr(Args, f.name)
@@ -80,12 +100,40 @@ def parse_args() -> Args:
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
         else:
             parser.add_argument(flag, type=type(default), default=default)
-    args = Args(**vars(parser.parse_args()))
+    args = Args(**vars(parser.parse_args(argv)))
+    if args.env not in ENV_IDS:
+        parser.error(f"--env must be one of {', '.join(ENV_IDS)}, got {args.env!r}")
+    if args.sft_task_types and args.env != "virtualhome":
+        parser.error("--sft-task-types is for --env virtualhome")
     if args.quick:
         args = replace(args, train_tasks=2, sft_tasks=4, heldout_tasks=2, model_size="tiny", sft_epochs=2.0,
                        explore_per_task=2, estimator_per_task=4, ppo_iterations=1, episodes_per_iteration=4,
                        eval_episodes=1, max_steps=6)
     return args
+
+
+def sft_task_counts(spec: str, total: int) -> dict[str, int]:
+    """``"a:4,b,c"`` -> ``{"a": 4, "b": .., "c": ..}``: types without a count share ``total`` minus the counts.
+
+    >>> sft_task_counts("watch_tv:4,drink,take_shower", 20)
+    {'watch_tv': 4, 'drink': 8, 'take_shower': 8}
+    >>> sft_task_counts("", 96)
+    {}
+    """
+    counts: dict[str, int | None] = {}
+    for entry in (e.strip() for e in spec.split(",") if e.strip()):
+        name, _, count = entry.partition(":")
+        if name in counts:
+            raise ValueError(f"task type {name!r} is listed twice in {spec!r}")
+        counts[name] = int(count) if count else None
+    fixed = sum(c for c in counts.values() if c is not None)
+    free = [name for name, c in counts.items() if c is None]
+    left = total - fixed
+    if any(c is not None and c < 0 for c in counts.values()) or (free and left < len(free)):
+        raise ValueError(f"cannot share {total} SFT tasks as {spec!r}")
+    for k, name in enumerate(free):
+        counts[name] = left // len(free) + (k < left % len(free))
+    return {name: int(c) for name, c in counts.items()}
 
 
 class TaskIds(gym.Wrapper):
@@ -122,16 +170,27 @@ def main(args: Args) -> dict[str, Any]:
     prompt = PromptConfig(instruction=False, history_turns=2, snap_to_admissible=70.0)
 
     # ---- 1. tasks (sb3_comparison's easy-task rule): PPO's training tasks, other easy tasks for SFT, held out
-    easy = ComparisonConfig(alfworld_max_receptacles=args.max_receptacles)
-    both = easy_tasks("alfworld", "train", easy, limit=args.train_tasks + args.sft_tasks)
+    easy = ComparisonConfig(alfworld_max_receptacles=args.max_receptacles,
+                            virtualhome_task_type=args.virtualhome_task_type)
+    env_id = ENV_IDS[args.env]
+    sft_types = sft_task_counts(args.sft_task_types, args.sft_tasks)
+    both = easy_tasks(args.env, "train", easy, limit=args.train_tasks + (0 if sft_types else args.sft_tasks),
+                      cache_dir=out)
     train_ids, sft_ids = both[:args.train_tasks], both[args.train_tasks:]
+    for task_type, count in sft_types.items():  # easy tasks of each type, never a training task
+        of_type = easy_tasks(args.env, "train", replace(easy, virtualhome_task_type=task_type),
+                             limit=count + len(train_ids), cache_dir=out)
+        sft_ids += [t for t in of_type if t not in train_ids][:count]
     n_valid = args.heldout_tasks // 2
-    heldout = ([("valid", t) for t in easy_tasks("alfworld", "valid", easy, limit=n_valid)]
-               + [("test", t) for t in easy_tasks("alfworld", "test", easy, limit=args.heldout_tasks - n_valid)])
-    print(f"{len(train_ids)} training tasks, {len(sft_ids)} SFT tasks, {len(heldout)} held-out tasks", flush=True)
+    heldout = ([("valid", t) for t in easy_tasks(args.env, "valid", easy, limit=n_valid, cache_dir=out)]
+               + [("test", t) for t in easy_tasks(args.env, "test", easy, limit=args.heldout_tasks - n_valid,
+                                                  cache_dir=out)])
+    results["tasks"] = {"train": train_ids, "sft": sft_ids, "heldout": heldout}
+    print(f"{env_id}: {len(train_ids)} training tasks, {len(sft_ids)} SFT tasks, {len(heldout)} held-out tasks",
+          flush=True)
 
     def env_fn(expert: bool = False, subset: bool = False) -> gym.Env:
-        env = gym.make("SPA-ALFWorld-v0", max_steps=args.max_steps, expert=expert)
+        env = gym.make(env_id, max_steps=args.max_steps, expert=expert)
         return TaskIds(env, train_ids) if subset else env
 
     train_tasks = [("train", t) for t in train_ids for _ in range(args.eval_episodes)]
@@ -171,7 +230,7 @@ def main(args: Args) -> dict[str, Any]:
                                                       [("train", t) for t in train_ids
                                                        for _ in range(args.explore_per_task)],
                                                       seed=seed + 1, n_envs=16, temperature=1.0)]
-        noisy = mixed_outcome_episodes(gym.make("SPA-ALFWorld-v0", expert=True, max_steps=10_000), train_ids,
+        noisy = mixed_outcome_episodes(gym.make(env_id, expert=True, max_steps=10_000), train_ids,
                                        split="train", per_task=args.estimator_per_task, min_steps=4,
                                        max_steps=args.max_steps, seed=seed, progress=False)
         data = [explored[i] for i in np.random.default_rng(seed).permutation(len(explored))] + noisy
@@ -206,18 +265,39 @@ def main(args: Args) -> dict[str, Any]:
         results["seeds"][seed] = seed_result
         (out / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
 
-    # ---- 5. table: mean over seeds
-    print("\n| policy | training-task success | grounding | held-out success | per seed (train) |")
-    print("|---|---:|---:|---:|---|")
-    for name in ("SFT", "PPO-sparse", "PPO-SPA"):
-        rows = [r[name] for r in results["seeds"].values()]
-        train = np.mean([r["train"]["success_rate"] for r in rows])
-        ground = np.mean([r["train"]["grounding"] for r in rows])
-        held = np.mean([r["heldout"]["success_rate"] for r in rows])
-        per = " / ".join(f"{r['train']['success_rate']:.1%}" for r in rows)
-        print(f"| {name} | {train:.1%} | {ground:.1%} | {held:.1%} | {per} |")
+    # ---- 5. table: every seed's evaluation episodes pooled
+    print("\n" + pooled_table([results]))
     return results
 
 
+POLICIES = ("SFT", "PPO-sparse", "PPO-SPA")
+
+
+def pooled_table(runs: list[dict[str, Any]]) -> str:
+    """Markdown table of ``results.json`` contents: successes pooled over every seed of every run, with 95% Wilson
+    intervals (they ignore seed-to-seed spread: the per-seed column shows it)."""
+    from spa_gym.agents.sb3_comparison import wilson_interval
+
+    seeds = [seed for run in runs for seed in run["seeds"].values()]
+    lines = ["| policy | training-task success | held-out success | grounding (train) | per seed (train / held out) |",
+             "|---|---:|---:|---:|---|"]
+    for name in POLICIES:
+        cells = []
+        for split in ("train", "heldout"):
+            wins = sum(round(s[name][split]["success_rate"] * s[name][split]["episodes"]) for s in seeds)
+            n = sum(s[name][split]["episodes"] for s in seeds)
+            low, high = wilson_interval(wins, n)
+            cells.append(f"{wins / max(n, 1):.1%} ({wins}/{n}) [{low:.0%}, {high:.0%}]")
+        ground = np.mean([s[name]["train"]["grounding"] for s in seeds])
+        per = ", ".join(f"{s[name]['train']['success_rate']:.1%} / {s[name]['heldout']['success_rate']:.1%}"
+                        for s in seeds)
+        lines.append(f"| {name} | {cells[0]} | {cells[1]} | {ground:.1%} | {per} |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
-    main(parse_args())
+    cli = parse_args()
+    if cli.pool:
+        print(pooled_table([json.loads((Path(d) / "results.json").read_text()) for d in cli.pool.split(",") if d]))
+    else:
+        main(cli)
