@@ -17,7 +17,7 @@ Judged on the training tasks (the PPO target) and on held-out easy tasks of the 
     python benchmarks/llm_spa_learning.py --out runs/llm_spa_learning          # ~30-60 min on 2 CPU cores
     python benchmarks/llm_spa_learning.py --quick --out /tmp/llm_quick       # plumbing check, ~1 min
     python benchmarks/llm_spa_learning.py --env virtualhome --beta 0 --ppo-iterations 12 --eval-episodes 8 \
-        --sft-task-types watch_tv:1,listen_to_music,pick_up_phone,take_shower,drink --out runs/llm_vh
+        --sft-task-types watch_tv:2,listen_to_music,pick_up_phone,take_shower,drink --out runs/llm_vh
 
 Reads top to bottom: tasks, SFT, estimator, the two PPO arms, evaluation, table.
 """
