@@ -32,6 +32,10 @@ the SFT policy's own sampled episodes, so it has seen the kind of candidates it 
     nice -n 10 python benchmarks/rro_comparison.py --quick          # tiny model, ALFWorld, a few minutes on CPU
     nice -n 10 python benchmarks/rro_comparison.py --env SPA-WebShop-v0 --out runs/rro_comparison_webshop
 
+``--pool DIR,DIR,...`` prints the arms' test success pooled over finished runs (seeds of one setting) with 95%
+Wilson intervals and each run's gain over the SFT arm; ``--fixed-k K`` sets the fixed-k arm's k apart from RRO's bound
+(``--max-candidates``), to compare them at matched samples per step.
+
 Writes ``OUT/results.json`` (with CPU seconds and the load average per stage) and prints a Markdown table.
 Resumable: the SFT model, each arm's collection and training, and each evaluation are kept under ``OUT`` and
 reused when the command runs again with the same arguments.
@@ -111,7 +115,8 @@ def main() -> None:
     p.add_argument("--explore-episodes", type=int, default=48,
                    help="the SFT policy's own sampled episodes in the estimator's training data")
     p.add_argument("--rro-episodes", type=int, default=40, help="collected trajectories per RRO arm")
-    p.add_argument("--max-candidates", type=int, default=4, help="RRO's sample bound, and k of fixed-k")
+    p.add_argument("--max-candidates", type=int, default=4, help="RRO's sample bound (and k of fixed-k by default)")
+    p.add_argument("--fixed-k", type=int, default=0, help="k of the fixed-k arm (0: --max-candidates)")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature of the proposer")
     p.add_argument("--spa-min-rise", type=float, default=0.0, help="min_rise of RRO-SPA (estimator progress units)")
     p.add_argument("--max-steps", type=int, default=10, help="episode step limit (collection and evaluation)")
@@ -123,7 +128,15 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--device", default="cpu", help="torch device of the policy: cpu, cuda, auto")
     p.add_argument("--out", default="runs/rro_comparison")
+    p.add_argument("--pool", default="", help="DIR,DIR,...: print the test success of finished runs pooled "
+                   "(other seeds of one setting) and stop")
     args = p.parse_args()
+    if args.pool:
+        print(pooled_table([json.loads((Path(d) / "results.json").read_text()) for d in args.pool.split(",") if d]))
+        return
+    if args.fixed_k < 0 or args.max_candidates < 1:
+        p.error("--fixed-k must be >= 0 (0: --max-candidates) and --max-candidates >= 1")
+    args.fixed_k = args.fixed_k or args.max_candidates
     if args.quick:
         args.size, args.train_tasks, args.test_tasks, args.sft_epochs, args.sft_lr = "tiny", 16, 10, 4.0, 1e-2
         args.explore_episodes, args.rro_episodes, args.max_steps, args.train_steps = 8, 8, 12, 12
@@ -197,8 +210,8 @@ def main() -> None:
     arms = {
         "RRO-SPA": (EstimatorProgress(estimator), RROConfig(min_rise=args.spa_min_rise, **collect_cfg)),
         "RRO-oracle": (ExpertPlanProgress(), RROConfig(min_rise=1.0, **collect_cfg)),
-        "fixed-k": (ExpertPlanProgress(), RROConfig(min_rise=math.inf, sample_batch=args.max_candidates,
-                                                    **collect_cfg)),
+        "fixed-k": (ExpertPlanProgress(), RROConfig(min_rise=math.inf, sample_batch=args.fixed_k,
+                                                    **{**collect_cfg, "max_candidates": args.fixed_k})),
     }
     tasks = [i % args.train_tasks for i in range(args.rro_episodes)]
     budget = args.train_steps * args.batch_size
@@ -282,6 +295,41 @@ def markdown(report: dict) -> str:
         pairs = f"{r['pairs']} of {r['collected_pairs']}" if "collected_pairs" in r else str(r.get("pairs", 0))
         lines.append(f"| {name} | {r['success_rate']:.1%} | {r['average_score']:.3f} | {sps} | {r['train_steps']} | "
                      f"{r['sequences']} | {pairs} | {rising} | {cs} |")
+    return "\n".join(lines)
+
+
+
+ARMS = ("SFT start", "SFT", "RRO-SPA", "RRO-oracle", "fixed-k")
+
+
+def pooled_table(reports: list[dict]) -> str:
+    """Markdown table of several ``results.json`` reports (seeds of one setting): each arm's test successes summed
+    over the runs with a 95% Wilson interval (it treats test episodes as independent; the per-seed column shows
+    the spread), its gain over the SFT arm in each run, and its mean candidates per step.
+
+    >>> row = lambda rate, sps: {"success_rate": rate, "episodes": 10, "samples_per_step": sps}
+    >>> run = {"results": {"SFT": row(0.2, 1.0), "RRO-oracle": row(0.5, 3.0)}}
+    >>> print(pooled_table([run, run]).splitlines()[-1])
+    | RRO-oracle | 50.0% (10/20) [30%, 70%] | +30.0, +30.0 | 50.0%, 50.0% | 3.00 |
+    """
+    from spa_gym.agents.sb3_comparison import wilson_interval
+
+    lines = ["| arm | test success, pooled | gain over SFT per seed (points) | per seed | candidates / step |",
+             "|---|---:|---|---|---:|"]
+    for name in ARMS:
+        runs = [r["results"] for r in reports if name in r["results"] and not r["results"][name].get("empty")]
+        if not runs:
+            continue
+        wins = sum(round(r[name]["success_rate"] * r[name]["episodes"]) for r in runs)
+        n = sum(r[name]["episodes"] for r in runs)
+        low, high = wilson_interval(wins, n)
+        gains = ", ".join(f"{100 * (r[name]['success_rate'] - r['SFT']['success_rate']):+.1f}" if "SFT" in r else "-"
+                          for r in runs)
+        per_seed = ", ".join(f"{r[name]['success_rate']:.1%}" for r in runs)
+        sps = [r[name]["samples_per_step"] for r in runs if r[name].get("samples_per_step") is not None]
+        sps_cell = f"{sum(sps) / len(sps):.2f}" if sps else "-"
+        lines.append(f"| {name} | {wins / max(n, 1):.1%} ({wins}/{n}) [{low:.0%}, {high:.0%}] | {gains} | {per_seed} | "
+                     f"{sps_cell} |")
     return "\n".join(lines)
 
 

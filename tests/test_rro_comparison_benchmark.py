@@ -5,6 +5,10 @@ The benchmark itself is never a timed test (it trains models); this checks the p
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from spa_gym.agents.rro import ExpertPlanProgress, RROConfig, collect_rising_trajectories, preference_pairs, sft_samples
 from spa_gym.progress.episodes import NoisyExpertPolicy
 from spa_gym.progress.toy import CountingEnv
@@ -35,3 +39,27 @@ def test_an_empty_arm_is_reported_with_its_counts(load_benchmark):
     table = bench.markdown(report)
     assert "| RRO-SPA | empty | - | 1.00 | 0 | 0 | 0 | 0 of 96 | 0% |" in table
     assert "| SFT | 10.0% | 0.250 |" in table
+
+
+def test_pool_sums_test_successes_over_runs(load_benchmark, tmp_path, monkeypatch, capsys):
+    bench = load_benchmark("rro_comparison")
+    for seed, (sft, rro) in enumerate([(0.2, 0.4), (0.3, 0.3)]):
+        run = tmp_path / f"s{seed}"
+        run.mkdir()
+        results = {"SFT": {"success_rate": sft, "episodes": 10, "samples_per_step": 1.0},
+                   "RRO-oracle": {"success_rate": rro, "episodes": 10, "samples_per_step": 2.0 + seed},
+                   "RRO-SPA": {"empty": True, "samples_per_step": 1.0}}
+        (run / "results.json").write_text(json.dumps({"results": results}))
+    monkeypatch.setattr("sys.argv", ["rro_comparison.py", "--pool", f"{tmp_path / 's0'},{tmp_path / 's1'}"])
+    bench.main()
+    table = capsys.readouterr().out
+    assert "| SFT | 25.0% (5/20) [11%, 47%] | +0.0, +0.0 | 20.0%, 30.0% | 1.00 |" in table
+    assert "| RRO-oracle | 35.0% (7/20) [18%, 57%] | +20.0, +0.0 | 40.0%, 30.0% | 2.50 |" in table
+    assert "RRO-SPA" not in table  # an empty arm has no success to pool
+
+
+def test_fixed_k_must_not_be_negative(load_benchmark, monkeypatch, tmp_path):
+    bench = load_benchmark("rro_comparison")
+    monkeypatch.setattr("sys.argv", ["rro_comparison.py", "--fixed-k", "-1", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit):
+        bench.main()
