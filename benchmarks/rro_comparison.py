@@ -11,6 +11,12 @@ Arms, all starting from the same SFT model (expert demonstrations on the train s
 
 ``SFT start`` (the shared starting point, no further training) is evaluated too.
 
+Where the RRO arms explore (``--collect-on``): ``demo``, the train tasks the SFT demonstrations came from (what
+every run before this flag did), or ``new``, as many further train tasks, one trajectory each, that no
+demonstration covers: RRO's premise is that a process reward supervises tasks the expert never solved, so
+``new`` is the setting where its data can add what SFT lacks. The SFT baseline trains on the demonstrations in
+both (there are none for the new tasks).
+
 Equal training compute: every trained arm gets the same number of optimiser steps after SFT (``--train-steps``,
 batch ``--batch-size``) and at most ``train_steps x batch_size`` training examples of each kind: an arm that
 collected more pairs or rising steps than that trains on a seeded random subset of its steps (otherwise one epoch
@@ -87,6 +93,21 @@ def budget_subset(steps: list[RROStep], max_pairs: int, max_sft: int, seed: int)
     return [steps[i] for i in sorted(kept)]
 
 
+
+def exploration_tasks(collect_on: str, train_tasks: int, episodes: int) -> list[int]:
+    """Train task ids the RRO arms explore, one per trajectory: ``demo`` cycles through the SFT demos' tasks
+    ``0 .. train_tasks - 1``; ``new`` takes the next ``episodes`` tasks, which no demonstration covers.
+
+    >>> exploration_tasks("demo", 3, 5), exploration_tasks("new", 3, 5)
+    ([0, 1, 2, 0, 1], [3, 4, 5, 6, 7])
+    """
+    if collect_on == "new":
+        return list(range(train_tasks, train_tasks + episodes))
+    if collect_on == "demo":
+        return [i % train_tasks for i in range(episodes)]
+    raise ValueError(f"collect_on must be 'demo' or 'new', got {collect_on!r}")
+
+
 class Stages:
     """Wall and CPU seconds and the 1-minute load average at the end of each stage."""
 
@@ -115,6 +136,9 @@ def main() -> None:
     p.add_argument("--explore-episodes", type=int, default=48,
                    help="the SFT policy's own sampled episodes in the estimator's training data")
     p.add_argument("--rro-episodes", type=int, default=40, help="collected trajectories per RRO arm")
+    p.add_argument("--collect-on", default="demo", choices=["demo", "new"],
+                   help="train tasks the RRO arms explore: the SFT demos' tasks (demo) or the next ones, "
+                   "which have no demo (new)")
     p.add_argument("--max-candidates", type=int, default=4, help="RRO's sample bound (and k of fixed-k by default)")
     p.add_argument("--fixed-k", type=int, default=0, help="k of the fixed-k arm (0: --max-candidates)")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature of the proposer")
@@ -213,7 +237,7 @@ def main() -> None:
         "fixed-k": (ExpertPlanProgress(), RROConfig(min_rise=math.inf, sample_batch=args.fixed_k,
                                                     **{**collect_cfg, "max_candidates": args.fixed_k})),
     }
-    tasks = [i % args.train_tasks for i in range(args.rro_episodes)]
+    tasks = exploration_tasks(args.collect_on, args.train_tasks, args.rro_episodes)
     budget = args.train_steps * args.batch_size
     for name, (scorer, config) in arms.items():
         arm = out / name
