@@ -147,6 +147,8 @@ def main() -> None:
     p.add_argument("--train-steps", type=int, default=30, help="optimiser steps of every arm after SFT")
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument("--lr", type=float, default=1e-3, help="learning rate after SFT (every arm)")
+    p.add_argument("--dpo", action=argparse.BooleanOptionalAction, default=True,
+                   help="--no-dpo: the RRO arms train on their rising steps alone (no preference pairs)")
     p.add_argument("--max-new-tokens", type=int, default=12)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
@@ -267,12 +269,18 @@ def main() -> None:
             results[name] = {**row, "empty": True, "train_steps": 0, "sequences": 0}
             continue
         used = budget_subset(steps, budget, budget, args.seed)
-        u_pairs, u_sft = len(preference_pairs(used)), len(sft_samples(used))
+        u_pairs, u_sft = len(preference_pairs(used)) if args.dpo else 0, len(sft_samples(used))
+        if u_pairs == 0 and u_sft == 0:
+            print(f"{name}: no rising step to train on without pairs")
+            results[name] = {**row, "empty": True, "train_steps": 0, "sequences": 0}
+            continue
         per_epoch = max(1, math.ceil(max(u_pairs, u_sft) / args.batch_size))
         epochs = max(1, round(args.train_steps / per_epoch))
         policy = load(sft_dir)
+        # --no-dpo: no pair passes an infinite margin, so only the SFT half on the rising steps is left.
         train_rro(policy, used, arm / "train", RROTrainConfig(epochs=epochs, learning_rate=args.lr,
-                                                              batch_size=args.batch_size, seed=args.seed))
+                                                              batch_size=args.batch_size, seed=args.seed,
+                                                              min_margin=0.0 if args.dpo else math.inf))
         seqs_per_step = (2 * args.batch_size if u_pairs else 0) + (args.batch_size if u_sft else 0)
         results[name] = {**row, "pairs": u_pairs, "sft_samples": u_sft, "train_steps": epochs * per_epoch,
                          "sequences": epochs * per_epoch * seqs_per_step,
