@@ -58,6 +58,16 @@ def test_resume_continues_exactly(tiny_model_dir, rro_steps, tmp_path):  # noqa:
                   RROTrainConfig(**{**config.__dict__, "beta": 0.2}))
 
 
+
+def test_an_infinite_margin_leaves_the_sft_half_alone(tiny_model_dir, rro_steps, tmp_path):  # noqa: F811
+    """``min_margin=inf`` (``rro_comparison.py --no-dpo``): no pair passes, the rising steps still train."""
+    config = RROTrainConfig(**{**CONFIG.__dict__, "min_margin": float("inf")})
+    history = train_rro(LLMPolicy.from_pretrained(tiny_model_dir), rro_steps, tmp_path, config)
+    saved = json.loads((tmp_path / "history.json").read_text())
+    assert saved["pairs"] == 0 and saved["sft_samples"] > 0
+    assert all(h["dpo_loss"] is None for h in history[1:])
+    assert history[-1]["sft_loss"] < history[1]["sft_loss"]
+
 def test_loss_and_config_edges():
     z = torch.zeros(3)
     assert dpo_loss(z + 2, z, z, z, 1.0) < dpo_loss(z, z, z, z, 1.0) < dpo_loss(z, z + 2, z, z, 1.0)
