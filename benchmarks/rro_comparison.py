@@ -17,6 +17,11 @@ demonstration covers: RRO's premise is that a process reward supervises tasks th
 ``new`` is the setting where its data can add what SFT lacks. The SFT baseline trains on the demonstrations in
 both (there are none for the new tasks).
 
+What the RRO arms train on: DPO on their pairs plus SFT on their rising steps (the default); ``--no-dpo`` drops
+the pairs (rejection-sampling fine-tuning on the rising steps); ``--sft-half demos`` keeps the pairs and puts as
+many expert demonstration turns in the SFT half instead of the rising steps (the pairs then add to what the SFT
+baseline learns).
+
 Equal training compute: every trained arm gets the same number of optimiser steps after SFT (``--train-steps``,
 batch ``--batch-size``) and at most ``train_steps x batch_size`` training examples of each kind: an arm that
 collected more pairs or rising steps than that trains on a seeded random subset of its steps (otherwise one epoch
@@ -147,6 +152,8 @@ def main() -> None:
     p.add_argument("--train-steps", type=int, default=30, help="optimiser steps of every arm after SFT")
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument("--lr", type=float, default=1e-3, help="learning rate after SFT (every arm)")
+    p.add_argument("--sft-half", default="rising", choices=["rising", "demos"],
+                   help="the RRO arms' SFT half: their rising steps, or as many expert demo turns")
     p.add_argument("--dpo", action=argparse.BooleanOptionalAction, default=True,
                    help="--no-dpo: the RRO arms train on their rising steps alone (no preference pairs)")
     p.add_argument("--max-new-tokens", type=int, default=12)
@@ -278,9 +285,13 @@ def main() -> None:
         epochs = max(1, round(args.train_steps / per_epoch))
         policy = load(sft_dir)
         # --no-dpo: no pair passes an infinite margin, so only the SFT half on the rising steps is left.
+        supervised = None
+        if args.sft_half == "demos":  # as many expert turns as the arm has rising steps, a seeded subset
+            supervised = random.Random(args.seed).sample(demos, min(len(demos), u_sft))
         train_rro(policy, used, arm / "train", RROTrainConfig(epochs=epochs, learning_rate=args.lr,
                                                               batch_size=args.batch_size, seed=args.seed,
-                                                              min_margin=0.0 if args.dpo else math.inf))
+                                                              min_margin=0.0 if args.dpo else math.inf),
+                  supervised=supervised)
         seqs_per_step = (2 * args.batch_size if u_pairs else 0) + (args.batch_size if u_sft else 0)
         results[name] = {**row, "pairs": u_pairs, "sft_samples": u_sft, "train_steps": epochs * per_epoch,
                          "sequences": epochs * per_epoch * seqs_per_step,

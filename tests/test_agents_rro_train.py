@@ -68,6 +68,16 @@ def test_an_infinite_margin_leaves_the_sft_half_alone(tiny_model_dir, rro_steps,
     assert all(h["dpo_loss"] is None for h in history[1:])
     assert history[-1]["sft_loss"] < history[1]["sft_loss"]
 
+
+def test_supervised_samples_replace_the_rising_steps(tiny_model_dir, rro_steps, tmp_path):  # noqa: F811
+    """``supervised=`` (``rro_comparison.py --sft-half demos``): the SFT half reads the given samples."""
+    from spa_gym.agents.sft import SFTSample
+
+    demo = [SFTSample(messages=[{"role": "user", "content": "count to 3"}], reply="go up")] * 3
+    history = train_rro(LLMPolicy.from_pretrained(tiny_model_dir), rro_steps, tmp_path, CONFIG, supervised=demo)
+    assert json.loads((tmp_path / "history.json").read_text())["sft_samples"] == 3
+    assert history[-1]["sft_loss"] < history[1]["sft_loss"] and history[-1]["dpo_loss"] < history[0]["dpo_loss"]
+
 def test_loss_and_config_edges():
     z = torch.zeros(3)
     assert dpo_loss(z + 2, z, z, z, 1.0) < dpo_loss(z, z, z, z, 1.0) < dpo_loss(z, z + 2, z, z, 1.0)

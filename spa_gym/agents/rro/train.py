@@ -106,14 +106,17 @@ def _fingerprint(pairs: Sequence[Any], sft: Sequence[Any]) -> str:
 
 
 def train_rro(policy: Any, steps: Sequence[RROStep], out: str | os.PathLike,
-              config: RROTrainConfig = RROTrainConfig(), *, progress: bool = False,
+              config: RROTrainConfig = RROTrainConfig(), *, supervised: Sequence[Any] | None = None,
+              progress: bool = False,
               callback: Callable[[dict[str, float]], None] | None = None) -> list[dict[str, float]]:
     """Train ``policy`` (an :class:`~spa_gym.agents.policy.LLMPolicy`) on RRO ``steps``; resumes from ``out``.
 
     Returns one entry per epoch (epoch 0: before training): ``dpo_loss`` and ``sft_loss`` (means over the
     epoch's optimiser steps), ``margin`` (mean ``log pi(chosen) - log pi(rejected)`` over all pairs after
     the epoch), ``reward_accuracy`` (share of pairs whose DPO implicit reward prefers the chosen reply).
-    ``callback(entry)`` is called after each epoch.
+    ``callback(entry)`` is called after each epoch. ``supervised``: the SFT half's samples (anything with
+    ``messages`` and ``reply``, e.g. :class:`~spa_gym.agents.sft.SFTSample` expert turns) in place of the rising
+    steps' own.
     """
     from spa_gym.core.bars import progress_bar
 
@@ -121,7 +124,9 @@ def train_rro(policy: Any, steps: Sequence[RROStep], out: str | os.PathLike,
     raw_pairs = preference_pairs(steps, min_margin=config.min_margin)
     pairs = [(policy.encode_prompt(p["messages"]), policy.encode_target(p["messages"], p["chosen"]),
               policy.encode_target(p["messages"], p["rejected"])) for p in raw_pairs]
-    sft = [(policy.encode_prompt(s.messages), policy.encode_target(s.messages, s.reply)) for s in sft_samples(steps)]
+    if supervised is None:
+        supervised = sft_samples(steps)
+    sft = [(policy.encode_prompt(s.messages), policy.encode_target(s.messages, s.reply)) for s in supervised]
     if not pairs and not sft:
         raise ValueError("no RRO training data: the steps hold no preference pair and no rising step")
     fingerprint = _fingerprint(pairs, sft)
