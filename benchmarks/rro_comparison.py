@@ -98,7 +98,6 @@ def budget_subset(steps: list[RROStep], max_pairs: int, max_sft: int, seed: int)
     return [steps[i] for i in sorted(kept)]
 
 
-
 def exploration_tasks(collect_on: str, train_tasks: int, episodes: int) -> list[int]:
     """Train task ids the RRO arms explore, one per trajectory: ``demo`` cycles through the SFT demos' tasks
     ``0 .. train_tasks - 1``; ``new`` takes the next ``episodes`` tasks, which no demonstration covers.
@@ -284,10 +283,10 @@ def main() -> None:
         per_epoch = max(1, math.ceil(max(u_pairs, u_sft) / args.batch_size))
         epochs = max(1, round(args.train_steps / per_epoch))
         policy = load(sft_dir)
-        # --no-dpo: no pair passes an infinite margin, so only the SFT half on the rising steps is left.
         supervised = None
         if args.sft_half == "demos":  # as many expert turns as the arm has rising steps, a seeded subset
             supervised = random.Random(args.seed).sample(demos, min(len(demos), u_sft))
+        # --no-dpo: no pair passes an infinite margin, so only the SFT half is left.
         train_rro(policy, used, arm / "train", RROTrainConfig(epochs=epochs, learning_rate=args.lr,
                                                               batch_size=args.batch_size, seed=args.seed,
                                                               min_margin=0.0 if args.dpo else math.inf),
@@ -339,7 +338,6 @@ def markdown(report: dict) -> str:
         lines.append(f"| {name} | {r['success_rate']:.1%} | {r['average_score']:.3f} | {sps} | {r['train_steps']} | "
                      f"{r['sequences']} | {pairs} | {rising} | {cs} |")
     return "\n".join(lines)
-
 
 
 ARMS = ("SFT start", "SFT", "RRO-SPA", "RRO-oracle", "fixed-k")
