@@ -276,7 +276,7 @@ POLICIES = ("SFT", "PPO-sparse", "PPO-SPA")
 def pooled_table(runs: list[dict[str, Any]]) -> str:
     """Markdown table of ``results.json`` contents: successes pooled over every seed of every run, with 95% Wilson
     intervals (they ignore seed-to-seed spread: the per-seed column shows it)."""
-    from spa_gym.agents.sb3_comparison import wilson_interval
+    from spa_gym.agents.sb3_comparison import success_cell
 
     seeds = [seed for run in runs for seed in run["seeds"].values()]
     lines = ["| policy | training-task success | held-out success | grounding (train) | per seed (train / held out) |",
@@ -286,8 +286,7 @@ def pooled_table(runs: list[dict[str, Any]]) -> str:
         for split in ("train", "heldout"):
             wins = sum(round(s[name][split]["success_rate"] * s[name][split]["episodes"]) for s in seeds)
             n = sum(s[name][split]["episodes"] for s in seeds)
-            low, high = wilson_interval(wins, n)
-            cells.append(f"{wins / max(n, 1):.1%} ({wins}/{n}) [{low:.0%}, {high:.0%}]")
+            cells.append(success_cell(wins, n))
         ground = np.mean([s[name]["train"]["grounding"] for s in seeds])
         per = ", ".join(f"{s[name]['train']['success_rate']:.1%} / {s[name]['heldout']['success_rate']:.1%}"
                         for s in seeds)

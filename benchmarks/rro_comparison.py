@@ -353,7 +353,7 @@ def pooled_table(reports: list[dict]) -> str:
     >>> print(pooled_table([run, run]).splitlines()[-1])
     | RRO-oracle | 50.0% (10/20) [30%, 70%] | +30.0, +30.0 | 50.0%, 50.0% | 3.00 |
     """
-    from spa_gym.agents.sb3_comparison import wilson_interval
+    from spa_gym.agents.sb3_comparison import success_cell
 
     lines = ["| arm | test success, pooled | gain over SFT per seed (points) | per seed | candidates / step |",
              "|---|---:|---|---|---:|"]
@@ -363,14 +363,12 @@ def pooled_table(reports: list[dict]) -> str:
             continue
         wins = sum(round(r[name]["success_rate"] * r[name]["episodes"]) for r in runs)
         n = sum(r[name]["episodes"] for r in runs)
-        low, high = wilson_interval(wins, n)
         gains = ", ".join(f"{100 * (r[name]['success_rate'] - r['SFT']['success_rate']):+.1f}" if "SFT" in r else "-"
                           for r in runs)
         per_seed = ", ".join(f"{r[name]['success_rate']:.1%}" for r in runs)
         sps = [r[name]["samples_per_step"] for r in runs if r[name].get("samples_per_step") is not None]
         sps_cell = f"{sum(sps) / len(sps):.2f}" if sps else "-"
-        lines.append(f"| {name} | {wins / max(n, 1):.1%} ({wins}/{n}) [{low:.0%}, {high:.0%}] | {gains} | {per_seed} | "
-                     f"{sps_cell} |")
+        lines.append(f"| {name} | {success_cell(wins, n)} | {gains} | {per_seed} | {sps_cell} |")
     return "\n".join(lines)
 
 

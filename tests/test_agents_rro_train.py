@@ -58,7 +58,6 @@ def test_resume_continues_exactly(tiny_model_dir, rro_steps, tmp_path):  # noqa:
                   RROTrainConfig(**{**config.__dict__, "beta": 0.2}))
 
 
-
 def test_an_infinite_margin_leaves_the_sft_half_alone(tiny_model_dir, rro_steps, tmp_path):  # noqa: F811
     """``min_margin=inf`` (``rro_comparison.py --no-dpo``): no pair passes, the rising steps still train."""
     config = RROTrainConfig(**{**CONFIG.__dict__, "min_margin": float("inf")})
@@ -77,6 +76,7 @@ def test_supervised_samples_replace_the_rising_steps(tiny_model_dir, rro_steps, 
     history = train_rro(LLMPolicy.from_pretrained(tiny_model_dir), rro_steps, tmp_path, CONFIG, supervised=demo)
     assert json.loads((tmp_path / "history.json").read_text())["sft_samples"] == 3
     assert history[-1]["sft_loss"] < history[1]["sft_loss"] and history[-1]["dpo_loss"] < history[0]["dpo_loss"]
+
 
 def test_loss_and_config_edges():
     z = torch.zeros(3)

@@ -479,6 +479,16 @@ def wilson_interval(wins: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+def success_cell(wins: int, n: int) -> str:
+    """A pooled success count as a table cell: rate, ``(wins/n)`` and the 95% Wilson interval.
+
+    >>> success_cell(8, 10)
+    '80.0% (8/10) [49%, 94%]'
+    """
+    low, high = wilson_interval(wins, n)
+    return f"{wins / max(n, 1):.1%} ({wins}/{n}) [{low:.0%}, {high:.0%}]"
+
+
 def summarise(jobs: Sequence[dict[str, Any]], arms: Sequence[str]) -> dict[str, Any]:
     """Pool the seeds of :func:`run_seed` results: per arm and env, per-seed and pooled success with a
     Wilson interval (``train_success``, ``train_success_ci95``, ``train_success_per_seed``, ..., ``by_env``)."""
@@ -533,5 +543,5 @@ def headline(summary: dict[str, Any]) -> str | None:
 
 __all__ = ["ARMS", "ENVS", "ComparisonConfig", "TaskSubset", "arm_reward", "arm_summary_line", "easy_tasks",
            "evaluate", "headline", "is_easy", "make_arm_env", "make_text_env", "markdown_table", "run_arm",
-           "run_seed", "run_seed_in_folder", "select_tasks", "summarise", "train_arm", "train_progress_estimator",
-           "wilson_interval"]
+           "run_seed", "run_seed_in_folder", "select_tasks", "success_cell", "summarise", "train_arm",
+           "train_progress_estimator", "wilson_interval"]
